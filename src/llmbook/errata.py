@@ -1,0 +1,253 @@
+r"""Where the source article is wrong: its claim, the correct value, and why.
+
+Each :class:`Erratum` records one error of the source article
+("大规模语言模型从理论到实践：模型架构"). Numeric errata carry the correct value
+(``value``, derived by hand in the test suite) and a ``recompute`` function
+that obtains it from this package, so the table the book prints is checked
+against the code that the chapters run. The chapters flag each erratum where
+it occurs; the errata appendix prints them all with :func:`table`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import activations, backprop, losses
+
+__all__ = ["ERRATA", "KINDS", "Erratum", "by_section", "get", "table"]
+
+#: The kinds of error: a wrong number, a wrong formula, code that does not run
+#: or does not do what it says, a wrong citation, or a wrong statement of fact.
+KINDS = ("number", "formula", "code", "citation", "claim")
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """One error of the source article.
+
+    Attributes:
+        key: a short unique identifier, e.g. ``"s4-sigmoid"``.
+        section: the article's section number, 1 to 10.
+        kind: one of :data:`KINDS`.
+        topic: what the claim is about, a few words.
+        article: what the article says (its number, formula or claim).
+        correct: the correct number, formula or statement, as the book prints it.
+        reason: why, in one or two sentences.
+        article_value: the article's number, for numeric errata.
+        value: the correct number, for numeric errata.
+        recompute: returns the correct number computed by this package.
+        digits: the decimals to which ``value`` is stated.
+    """
+
+    key: str
+    section: int
+    kind: str
+    topic: str
+    article: str
+    correct: str
+    reason: str
+    article_value: float | None = None
+    value: float | None = None
+    recompute: Callable[[], float] | None = None
+    digits: int = 4
+
+
+def _article_step():
+    """The article's single-neuron example: x=1, w=0.5, b=0.2, target 0.8, lr 0.1."""
+    return backprop.single_neuron_step(x=1.0, w=0.5, b=0.2, y_true=0.8, lr=0.1)
+
+
+ERRATA: tuple[Erratum, ...] = (
+    Erratum(
+        key="s2-mermaid-arrow",
+        section=2,
+        kind="claim",
+        topic="Architecture diagram: where backpropagation goes",
+        article="An arrow from 'backpropagation' back to the input layer (H --> A).",
+        correct="Backpropagation updates the weights (embedding, hidden and output layers); "
+        "the input data are never changed.",
+        reason="The gradient of the loss is used to adjust parameters. The input layer holds "
+        "the data and has no parameters to update.",
+    ),
+    Erratum(
+        key="s4-sigmoid",
+        section=4,
+        kind="number",
+        topic="Sigmoid at z = 1.3",
+        article="σ(1.3) ≈ 0.865",
+        correct="σ(1.3) = 1/(1 + e^(-1.3)) ≈ 0.7858",
+        reason="e^(-1.3) ≈ 0.2725, so σ(1.3) = 1/1.2725 ≈ 0.7858. The article's 0.865 is "
+        "σ(1.86), not σ(1.3).",
+        article_value=0.865,
+        value=0.7858,
+        recompute=lambda: float(activations.sigmoid(1.3)),
+    ),
+    Erratum(
+        key="s4-tanh",
+        section=4,
+        kind="number",
+        topic="Tanh at z = 1.3",
+        article="tanh(1.3) ≈ 0.841",
+        correct="tanh(1.3) ≈ 0.8617",
+        reason="tanh(1.3) = (e^1.3 - e^-1.3)/(e^1.3 + e^-1.3) = (3.6693 - 0.2725)/(3.6693 + 0.2725) "
+        "≈ 0.8617.",
+        article_value=0.841,
+        value=0.8617,
+        recompute=lambda: float(activations.tanh(1.3)),
+    ),
+    Erratum(
+        key="s4-tanh-multiclass",
+        section=4,
+        kind="claim",
+        topic="What tanh is used for",
+        article="Tanh is commonly used for multi-class classification.",
+        correct="Multi-class outputs use softmax; tanh is a hidden-layer activation "
+        "(and the state update of classic RNNs).",
+        reason="tanh maps each unit independently to (-1, 1); its outputs are not probabilities "
+        "and do not sum to 1 over classes.",
+    ),
+    Erratum(
+        key="s4-mse",
+        section=4,
+        kind="number",
+        topic="MSE of the two-point example",
+        article="MSE = ½[(2 - 2.5)² + (4 - 4.2)²] = ½[0.25 + 0.04] = 0.1425",
+        correct="MSE = ½ × 0.29 = 0.145",
+        reason="The article's own intermediate sum is right (0.25 + 0.04 = 0.29); halving it "
+        "gives 0.145, not 0.1425.",
+        article_value=0.1425,
+        value=0.145,
+        recompute=lambda: losses.mse([2.0, 4.0], [2.5, 4.2]),
+    ),
+    Erratum(
+        key="s4-cross-entropy",
+        section=4,
+        kind="number",
+        topic="Cross-entropy of the two-class example",
+        article="CE = -(1·log 0.8 + 0·log 0.2) ≈ 0.3219",
+        correct="CE = -ln 0.8 ≈ 0.2231 nats (0.3219 is the same quantity in bits, -log₂ 0.8)",
+        reason="The formula writes log without a base; deep-learning libraries use the natural "
+        "log. The article silently switched to base 2.",
+        article_value=0.3219,
+        value=0.2231,
+        recompute=lambda: losses.cross_entropy([1.0, 0.0], [0.8, 0.2]),
+    ),
+    Erratum(
+        key="s4-gradient-sign",
+        section=4,
+        kind="formula",
+        topic="Chain rule for a weight",
+        article="∂L/∂wᵢ = -(∂L/∂y)(∂y/∂z)(∂z/∂wᵢ)",
+        correct="∂L/∂wᵢ = (∂L/∂y)(∂y/∂z)(∂z/∂wᵢ)",
+        reason="The chain rule has no minus sign. The minus belongs to the update "
+        "wᵢ ← wᵢ - α ∂L/∂wᵢ, which the article also writes; with both, the step would go uphill.",
+    ),
+    Erratum(
+        key="s4-sigmoid-0.7",
+        section=4,
+        kind="number",
+        topic="Backpropagation example: neuron output",
+        article="y = σ(0.7) ≈ 0.623",
+        correct="y = σ(0.7) ≈ 0.6682",
+        reason="e^(-0.7) ≈ 0.4966, so σ(0.7) = 1/1.4966 ≈ 0.6682.",
+        article_value=0.623,
+        value=0.6682,
+        recompute=lambda: _article_step().y,
+    ),
+    Erratum(
+        key="s4-loss",
+        section=4,
+        kind="number",
+        topic="Backpropagation example: loss",
+        article="L = (0.8 - 0.623)² = 0.0466",
+        correct="L = (0.8 - 0.6682)² ≈ 0.01737",
+        reason="Even with the article's own y = 0.623 the square is 0.177² ≈ 0.0313, not 0.0466; "
+        "with the correct y it is 0.01737.",
+        article_value=0.0466,
+        value=0.01737,
+        recompute=lambda: _article_step().loss,
+        digits=5,
+    ),
+    Erratum(
+        key="s4-dloss-dz",
+        section=4,
+        kind="formula",
+        topic="Backpropagation example: gradient at z",
+        article="∂L/∂z = 2(y_true - y) = 2 × (0.8 - 0.623) = 0.346",
+        correct="∂L/∂z = -2(y_true - y) · σ'(z) = -0.2636 × 0.2217 ≈ -0.05845",
+        reason="Three errors: the derivative of (y_true - y)² with respect to y is -2(y_true - y) "
+        "(sign); the chain rule needs ∂y/∂z = σ(z)(1 - σ(z)) (missing factor); and "
+        "2 × 0.177 is 0.354, not 0.346 (arithmetic).",
+        article_value=0.346,
+        value=-0.05845,
+        recompute=lambda: _article_step().dloss_dz,
+        digits=5,
+    ),
+    Erratum(
+        key="s4-w-update",
+        section=4,
+        kind="number",
+        topic="Backpropagation example: updated weight",
+        article="w₁ ← 0.5 - 0.1 × 0.346 = 0.1534",
+        correct="w₁ ← 0.5 - 0.1 × (-0.05845) ≈ 0.50584",
+        reason="0.5 - 0.0346 is 0.4654, so even the article's arithmetic is wrong; with the "
+        "correct gradient the weight grows slightly, pushing y up toward the target 0.8.",
+        article_value=0.1534,
+        value=0.50584,
+        recompute=lambda: float(_article_step().w_new[0]),
+        digits=5,
+    ),
+    Erratum(
+        key="s4-b-update",
+        section=4,
+        kind="number",
+        topic="Backpropagation example: updated bias",
+        article="b ← 0.2 - 0.1 × 0.346 = 0.0536",
+        correct="b ← 0.2 - 0.1 × (-0.05845) ≈ 0.20584",
+        reason="0.2 - 0.0346 is 0.1654, not 0.0536; with the correct gradient the bias grows "
+        "by the same 0.00584 as the weight (x = 1).",
+        article_value=0.0536,
+        value=0.20584,
+        recompute=lambda: _article_step().b_new,
+        digits=5,
+    ),
+)
+
+
+def get(key: str) -> Erratum:
+    """The erratum with this ``key``; ``KeyError`` listing the keys if there is none."""
+    for e in ERRATA:
+        if e.key == key:
+            return e
+    raise KeyError(f"no erratum {key!r}; known keys: {', '.join(e.key for e in ERRATA)}")
+
+
+def by_section(section: int) -> tuple[Erratum, ...]:
+    """The errata of one article section (1 to 10), in the order they occur."""
+    if not 1 <= int(section) <= 10:
+        raise ValueError(f"section must be 1..10, got {section}")
+    return tuple(e for e in ERRATA if e.section == section)
+
+
+def table(section: int | None = None, computed: bool = True) -> list[dict[str, str]]:
+    """Rows for a table of errata (all, or one section), ready for display.
+
+    Each row has ``section``, ``topic``, ``kind``, ``article``, ``correct``,
+    ``reason`` and, when ``computed`` and the erratum is numeric, ``computed``:
+    the value as this package computes it now.
+    """
+    rows = []
+    for e in ERRATA if section is None else by_section(section):
+        row = {
+            "section": str(e.section),
+            "topic": e.topic,
+            "kind": e.kind,
+            "article": e.article,
+            "correct": e.correct,
+            "reason": e.reason,
+        }
+        if computed:
+            row["computed"] = "" if e.recompute is None else f"{e.recompute():.{e.digits}f}"
+        rows.append(row)
+    return rows

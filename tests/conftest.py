@@ -1,0 +1,28 @@
+"""Shared fixtures: a quiet, double-precision TensorFlow as the independent reference."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, imported once per session (it takes a few seconds)."""
+    import tensorflow
+
+    return tensorflow
+
+
+@pytest.fixture
+def rng():
+    """A seeded generator, so every random test input is reproducible."""
+    return np.random.default_rng(20261128)
+
+
+#: Shapes on which elementwise functions are compared with the reference.
+SHAPES = [(), (1,), (7,), (3, 4), (2, 3, 5)]
