@@ -52,3 +52,14 @@ def test_loss_curve_figure():
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [3.0, 2.0, 1.0])
     assert fig.axes[0].get_yscale() == "log"
     plt.close(fig)
+
+
+def test_trace_table_lists_every_value_of_the_step():
+    from llmbook.backprop import single_neuron_step
+
+    step = single_neuron_step([1.0, 2.0], [0.5, -0.25], 0.1, 0.8, 0.1)
+    t = display.trace_table(step)
+    values = {row[0]: row[2] for row in t.cells}
+    assert values["z"] == f"{step.z:.6f}"
+    assert values["grad_w"] == ", ".join(f"{g:.6f}" for g in step.grad_w)
+    assert len(t.cells) == 10

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from . import errata
 
-__all__ = ["ErratumBox", "Table", "errata_table", "erratum", "fmt"]
+__all__ = ["ErratumBox", "Table", "errata_table", "erratum", "fmt", "trace_table"]
 
 
 def fmt(value, digits: int = 4) -> str:
@@ -125,3 +125,25 @@ def errata_table(section: int | None = None) -> Table:
     if section is not None:
         columns.remove("section")
     return Table(rows, columns)
+
+
+def trace_table(step) -> Table:
+    """The values of a :class:`llmbook.backprop.NeuronStep`, one row each, in computation order."""
+    names = [
+        ("z", "z = w·x + b"),
+        ("y", "y = f(z)"),
+        ("loss", "L"),
+        ("dloss_dy", "∂L/∂y"),
+        ("dy_dz", "∂y/∂z = f'(z)"),
+        ("dloss_dz", "∂L/∂z"),
+        ("grad_w", "∂L/∂w"),
+        ("grad_b", "∂L/∂b"),
+        ("w_new", "w - α ∂L/∂w"),
+        ("b_new", "b - α ∂L/∂b"),
+    ]
+    rows = []
+    for field, meaning in names:
+        value = getattr(step, field)
+        shown = ", ".join(fmt(float(v), 6) for v in value) if hasattr(value, "__len__") else value
+        rows.append((field, meaning, shown))
+    return Table(rows, ["field", "meaning", "value"], digits=6)
