@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import activations, backprop, losses
 
-__all__ = ["ERRATA", "KINDS", "Erratum", "by_section", "get", "table"]
+__all__ = ["ERRATA", "KINDS", "Erratum", "by_section", "count_rows", "counts", "get", "table"]
 
 #: The kinds of error: a wrong number, a wrong formula, code that does not run
 #: or does not do what it says, a wrong citation, or a wrong statement of fact.
@@ -38,6 +38,8 @@ class Erratum:
         value: the correct number, for numeric errata.
         recompute: returns the correct number computed by this package.
         digits: the decimals to which ``value`` is stated.
+        cite_keys: for citation errata, the keys in ``references.bib`` of the
+            works the article meant (the test suite checks each key exists).
     """
 
     key: str
@@ -51,6 +53,7 @@ class Erratum:
     value: float | None = None
     recompute: Callable[[], float] | None = None
     digits: int = 4
+    cite_keys: tuple[str, ...] = ()
 
 
 def _article_step():
@@ -212,6 +215,96 @@ ERRATA: tuple[Erratum, ...] = (
         recompute=lambda: _article_step().b_new,
         digits=5,
     ),
+    # --- Sections 7, 8 and 10: tools, trends, further reading --------------------------
+    Erratum(
+        key="s7-bahdanau-title",
+        section=7,
+        kind="citation",
+        topic="Bahdanau et al.: the title of the attention paper",
+        article="《A Neural Network for Machine Translation, with Attention》 (Bahdanau et al.)",
+        correct="Bahdanau, Cho and Bengio, 'Neural Machine Translation by Jointly Learning to "
+        "Align and Translate', ICLR 2015 (arXiv:1409.0473).",
+        reason="No paper has the title the article gives. The description (the paper that "
+        "introduced attention for machine translation) fits the ICLR 2015 paper.",
+        cite_keys=("bahdanau2015neural",),
+    ),
+    Erratum(
+        key="s7-vaswani-gpt",
+        section=7,
+        kind="citation",
+        topic="Vaswani et al. credited with 'Generative Pre-trained Transformer'",
+        article="《Generative Pre-trained Transformer》 (Vaswani et al.), which 'proposed the "
+        "Transformer model'",
+        correct="The Transformer was introduced by Vaswani et al., 'Attention Is All You Need', "
+        "NIPS 2017. GPT, the generative pre-trained Transformer, is Radford, Narasimhan, Salimans "
+        "and Sutskever, 'Improving Language Understanding by Generative Pre-Training', OpenAI 2018.",
+        reason="The article joins the authors of one paper to the name of a different model. "
+        "Vaswani et al. built an encoder-decoder for translation; GPT, a year later, pre-trained a "
+        "Transformer decoder as a language model and fine-tuned it on tasks.",
+        cite_keys=("vaswani2017attention", "radford2018improving"),
+    ),
+    Erratum(
+        key="s7-nltk-authors",
+        section=7,
+        kind="citation",
+        topic="The authors of the NLTK book",
+        article="《Natural Language Processing with Python》 (Bird, Loper, AND Zelleke)",
+        correct="Steven Bird, Ewan Klein and Edward Loper, O'Reilly Media, 2009.",
+        reason="The book has three authors: Ewan Klein is missing and 'Zelleke' is not one of "
+        "them; 'AND' is a leftover of BibTeX syntax.",
+        cite_keys=("bird2009nltk",),
+    ),
+    Erratum(
+        key="s7-slp-same-book",
+        section=7,
+        kind="citation",
+        topic="One book recommended twice under two titles",
+        article="《自然语言处理综论》 (Jurafsky & Martin) in 7.1 and 《Speech and Language "
+        "Processing》 (Jurafsky & Martin) in 7.3, as two recommendations",
+        correct="《自然语言处理综论》 is the Chinese translation of Jurafsky and Martin's Speech "
+        "and Language Processing: one book (second edition, Prentice Hall 2009; a third "
+        "edition is drafted online).",
+        reason="Listing the translation and the original as separate works doubles one "
+        "recommendation; section 7.3 also repeats Goodfellow et al. from 7.1.",
+        cite_keys=("jurafsky2009speech",),
+    ),
+    Erratum(
+        key="s8-few-shot-data",
+        section=8,
+        kind="claim",
+        topic="Few-shot learning and the need for data",
+        article="Transfer learning and few-shot learning will reduce the dependence on "
+        "large-scale data.",
+        correct="They reduce the need for large labelled task-specific datasets. The pre-training "
+        "that makes few-shot learning possible needs more unlabelled text than ever: GPT-3 read "
+        "300 billion tokens, Llama 3.1 405B 15.6 trillion.",
+        reason="Brown et al. (2020) found few-shot ability grows with model size and pre-training; "
+        "the models that show it are the ones trained on the most data (see chapter 8's table).",
+        cite_keys=("brown2020language", "dubey2024llama3"),
+    ),
+    Erratum(
+        key="s10-bahdanau-title",
+        section=10,
+        kind="citation",
+        topic="Bahdanau et al.: the wrong title again",
+        article="《A Neural Network for Machine Translation, with Attention》 (Bahdanau et al.)",
+        correct="'Neural Machine Translation by Jointly Learning to Align and Translate', "
+        "ICLR 2015 (arXiv:1409.0473).",
+        reason="Section 10 repeats the wrong title of section 7 (erratum s7-bahdanau-title).",
+        cite_keys=("bahdanau2015neural",),
+    ),
+    Erratum(
+        key="s10-vaswani-gpt",
+        section=10,
+        kind="citation",
+        topic="Vaswani et al. and 'Generative Pre-trained Transformer' again",
+        article="《Generative Pre-trained Transformer》 (Vaswani et al.)",
+        correct="Vaswani et al., 'Attention Is All You Need' (2017) for the Transformer; "
+        "Radford et al., 'Improving Language Understanding by Generative Pre-Training' (2018) "
+        "for GPT.",
+        reason="Section 10 repeats the misattribution of section 7 (erratum s7-vaswani-gpt).",
+        cite_keys=("vaswani2017attention", "radford2018improving"),
+    ),
 )
 
 
@@ -250,4 +343,42 @@ def table(section: int | None = None, computed: bool = True) -> list[dict[str, s
         if computed:
             row["computed"] = "" if e.recompute is None else f"{e.recompute():.{e.digits}f}"
         rows.append(row)
+    return rows
+
+
+def counts(items: tuple[Erratum, ...] | None = None) -> dict[int, dict[str, int]]:
+    """How many errata each article section has, by kind.
+
+    Args:
+        items: the errata to count (default: all of :data:`ERRATA`).
+    Returns:
+        ``{section: {kind: n}}`` for every section 1 to 10 and every kind of
+        :data:`KINDS`, zeros included, so that the counts of a section sum to its
+        number of errata and all the counts sum to ``len(items)``.
+    Raises:
+        ValueError: an erratum with a section outside 1..10 or a kind not in :data:`KINDS`.
+    """
+    items = ERRATA if items is None else tuple(items)
+    out = {s: dict.fromkeys(KINDS, 0) for s in range(1, 11)}
+    for e in items:
+        if e.section not in out:
+            raise ValueError(f"erratum {e.key!r} has section {e.section}; expected 1..10")
+        if e.kind not in KINDS:
+            raise ValueError(f"erratum {e.key!r} has kind {e.kind!r}; expected one of {KINDS}")
+        out[e.section][e.kind] += 1
+    return out
+
+
+def count_rows(items: tuple[Erratum, ...] | None = None) -> list[dict[str, int | str]]:
+    """Rows of a table of :func:`counts`: one per section, then a row of totals.
+
+    Each row maps ``"section"`` (``1`` … ``10``, then ``"all"``), each kind of
+    :data:`KINDS` and ``"total"`` to a count.
+    """
+    table_counts = counts(items)
+    rows: list[dict[str, int | str]] = []
+    for section, by_kind in table_counts.items():
+        rows.append({"section": section, **by_kind, "total": sum(by_kind.values())})
+    totals = {k: sum(c[k] for c in table_counts.values()) for k in KINDS}
+    rows.append({"section": "all", **totals, "total": sum(totals.values())})
     return rows
