@@ -78,3 +78,29 @@ def test_ratio_figure_plots_d_over_n_and_the_rule():
         model_sizes.ratio_figure(rule=0)
     with pytest.raises(ValueError, match="published tokens"):
         model_sizes.ratio_figure(rows=tuple(r for r in ROWS if r.tokens is None))
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (117e6, "117 M"),
+        (1542e6, "1.54 B"),
+        (15.6e12, "15.6 T"),
+        (340e6, "340 M"),
+        (999.0, "999"),
+        (1000, "1 K"),
+        (999_999_999, "1 B"),
+        (0, "0"),
+    ],
+)
+def test_human_count_by_hand(x, text):
+    assert model_sizes.human_count(x) == text
+
+
+def test_human_count_rejects_bad_input():
+    with pytest.raises(ValueError, match="x"):
+        model_sizes.human_count(-1)
+    with pytest.raises(ValueError, match="x"):
+        model_sizes.human_count(float("nan"))
+    with pytest.raises(TypeError, match="x"):
+        model_sizes.human_count("1e9")

@@ -251,7 +251,7 @@ ERRATA: tuple[Erratum, ...] = (
         article="《Natural Language Processing with Python》 (Bird, Loper, AND Zelleke)",
         correct="Steven Bird, Ewan Klein and Edward Loper, O'Reilly Media, 2009.",
         reason="The book has three authors: Ewan Klein is missing and 'Zelleke' is not one of "
-        "them; 'AND' is a leftover of BibTeX syntax.",
+        "them; the capitalised 'AND' looks like BibTeX's author separator left in the text.",
         cite_keys=("bird2009nltk",),
     ),
     Erratum(

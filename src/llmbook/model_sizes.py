@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 
-__all__ = ["ModelSize", "figure", "load", "ratio_figure"]
+__all__ = ["ModelSize", "figure", "human_count", "load", "ratio_figure"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,23 @@ class ModelSize:
     published_flops: float | None
     sources: tuple[str, ...]
     note: str
+
+
+def human_count(x) -> str:
+    """A large count in words' units, to three significant digits: ``"117 M"``, ``"15.6 T"``.
+
+    The units are K (thousand), M (million), B (billion), T (trillion); counts below
+    1,000 are printed as they are.
+    Raises ``ValueError`` for a negative, NaN or infinite count, ``TypeError`` for a non-number.
+    """
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"x must be a number, got {type(x).__name__}")
+    if not (x >= 0 and x != float("inf")):
+        raise ValueError(f"x must be a finite count >= 0, got {x}")
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if x >= size * 0.9995:
+            return f"{x / size:.3g} {unit}"
+    return f"{x:.3g}"
 
 
 def _optional_float(text: str, column: str, model: str) -> float | None:
@@ -134,6 +151,7 @@ def figure(rows: tuple[ModelSize, ...] | None = None):
             fontsize=7.5,
         )
     ax.set_yscale("log")
+    ax.set_xlim(min(years) - 0.5, max(years) + 1.2)  # room for the labels on the right
     ax.set_xticks(range(min(years), max(years) + 1))
     ax.set_xlabel("year first published")
     ax.set_ylabel("count (log scale)")
@@ -175,9 +193,12 @@ def ratio_figure(rows: tuple[ModelSize, ...] | None = None, rule: float = 20.0):
         rule, color="C3", ls="--", lw=1, label=f"compute-optimal rule, {rule:g} tokens/parameter"
     )
     ax.set_yscale("log")
+    years = [r.year for r in known]
+    ax.set_xlim(min(years) - 0.5, max(years) + 1.2)  # room for the labels on the right
+    ax.set_xticks(range(min(years), max(years) + 1))
     ax.set_xlabel("year first published")
     ax.set_ylabel("training tokens per parameter $D/N$")
     ax.set_title("How much data each parameter saw")
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
