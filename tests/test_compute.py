@@ -119,3 +119,36 @@ def test_non_numeric_input_is_a_type_error():
         compute.training_flops("175B", 300e9)
     with pytest.raises(TypeError, match="flops"):
         compute.gpu_days(None)
+
+
+def test_six_flops_per_parameter_per_token_as_tensorflow_counts_them(tf):
+    """Independent reference: TensorFlow's profiler counts the FLOPs of the traced graph.
+
+    One weight matrix W [d_in, d_out] (N = d_in * d_out parameters) applied to D tokens:
+    forward  x @ W                      2 * D * d_in * d_out = 2ND
+    backward dL/dx = g @ W^T, dL/dW = x^T @ g, each the same size: 4ND
+    plus the loss reduce_sum over [D, d_out]: D * d_out - 1 additions.
+    """
+    tf.get_logger().setLevel("ERROR")
+    d_tokens, d_in, d_out = 8, 5, 3
+    w = tf.Variable(tf.random.stateless_normal([d_in, d_out], seed=[1, 2], dtype=tf.float64))
+    spec = tf.TensorSpec([d_tokens, d_in], tf.float64)
+
+    def flops(fn):
+        graph = tf.function(fn).get_concrete_function(spec).graph
+        options = {**tf.compat.v1.profiler.ProfileOptionBuilder.float_operation(), "output": "none"}
+        return tf.compat.v1.profiler.profile(graph=graph, options=options).total_float_ops
+
+    def forward(x):
+        return x @ w
+
+    def forward_backward(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(x @ w)
+        return tape.gradient(loss, [x, w])
+
+    n = d_in * d_out
+    assert flops(forward) == 2 * n * d_tokens
+    loss_sum = d_tokens * d_out - 1
+    assert flops(forward_backward) == compute.training_flops(n, d_tokens) + loss_sum
