@@ -273,6 +273,19 @@ def test_cross_entropy_is_the_mean_of_token_log_probs(train, test, n, smoothing)
     assert sum(m.log_prob(s) for s in test) == pytest.approx(logp.sum(), rel=1e-12)
 
 
+@settings(max_examples=30, deadline=None)
+@given(corpora, st.integers(1, 4), st.sampled_from(["add-k", "kneser-ney"]), st.floats(0, 3))
+def test_with_smoothing_equals_a_fresh_fit(train, n, smoothing, k):
+    base = NGramModel(n, k=0.5, smoothing="kneser-ney" if smoothing == "add-k" else "add-k")
+    switched = base.fit(train).with_smoothing(smoothing, k=k)
+    fresh = NGramModel(n, k=k, smoothing=smoothing).fit(train)
+    assert switched.discounts == fresh.discounts
+    np.testing.assert_array_equal(
+        switched.next_token_distribution("ab")[1], fresh.next_token_distribution("ab")[1]
+    )
+    assert base.smoothing != smoothing  # the original is unchanged
+
+
 def test_word_tokens_work_like_characters():
     words = [["the", "cat", "sat"], ["the", "dog", "sat"]]
     m = NGramModel(2, k=1.0).fit(words)

@@ -212,6 +212,48 @@ ERRATA: tuple[Erratum, ...] = (
         recompute=lambda: _article_step().b_new,
         digits=5,
     ),
+    # ---- Sections 1, 6 and 9: background, applications, FAQ ----
+    Erratum(
+        key="s1-statistical-limits",
+        section=1,
+        kind="claim",
+        topic="Why statistical language models fall short",
+        article="Statistical language models are limited because they depend on historical data, "
+        "which cannot fully capture the nature of language.",
+        correct="Every learned model depends on its training data. An n-gram model is limited "
+        "because it sees only the last n-1 tokens, because the number of possible n-grams grows "
+        "as |V|^n so that most of them are never seen (sparsity), and because counts give "
+        "similar words nothing in common.",
+        reason="Neural language models learn from the same kind of data; they do better because "
+        "they share parameters across similar contexts and can condition on long contexts. "
+        "Chapter 1 measures the three limits on the People's Daily corpus.",
+    ),
+    Erratum(
+        key="s1-word2vec-glove",
+        section=1,
+        kind="claim",
+        topic="Word2Vec and GloVe are not large language models",
+        article="Word2Vec, GloVe, BERT and GPT are given as examples of large language models.",
+        correct="Word2Vec (2013) and GloVe (2014) are word-embedding methods: they learn one fixed "
+        "vector per word. They assign no probability to text and cannot generate it. BERT and "
+        "GPT are pre-trained Transformer language models.",
+        reason="Word2Vec trains a shallow log-linear model to predict nearby words and GloVe fits "
+        "vectors to a matrix of co-occurrence counts; both keep only the vectors "
+        "(Mikolov et al. 2013; Pennington et al. 2014).",
+    ),
+    Erratum(
+        key="s1-siri-alexa",
+        section=1,
+        kind="claim",
+        topic="Siri and Alexa as applications of large language models",
+        article="Question answering with large language models, 'such as Siri and Alexa'.",
+        correct="Siri (2011) and Alexa (2014) are voice assistants launched years before "
+        "pre-trained language models (GPT and BERT, 2018). They were built from speech "
+        "recognition, intent classification and hand-built or search back-ends. They are "
+        "examples of question answering, not of large language models.",
+        reason="The dates: Siri shipped with the iPhone 4S in October 2011, Alexa with the Amazon "
+        "Echo in November 2014; the first GPT and BERT papers appeared in 2018.",
+    ),
 )
 
 

@@ -330,13 +330,32 @@ class NGramModel:
             self._ctx_total.append(np.bincount(ctx, weights=count, minlength=n_ctx))
             self._adj_total.append(np.bincount(ctx, weights=adj, minlength=n_ctx))
             self._types.append(np.bincount(ctx, weights=(adj > 0).astype(float), minlength=n_ctx))
-            if self._fixed_discount is not None:
-                d = self._fixed_discount
-            else:
-                n1, n2 = np.count_nonzero(adj == 1), np.count_nonzero(adj == 2)
-                d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.75
-                d = float(np.clip(d, 0.05, 0.95))
-            self._discount.append(d)
+            self._discount.append(self._estimate_discount(adj))
+
+    def with_smoothing(self, smoothing: str = "add-k", k: float = 1.0, discount=None):
+        """The same fitted counts with another smoothing: a new model, no refitting.
+
+        Args and errors as for the constructor; ``ValueError`` if the model is not fitted.
+        Returns:
+            a new fitted :class:`NGramModel` sharing this model's count arrays.
+        """
+        self._check_fitted()
+        other = NGramModel(self.n, k=k, smoothing=smoothing, discount=discount)
+        state = {key: v for key, v in self.__dict__.items() if key.startswith("_")}
+        state["_fixed_discount"] = other._fixed_discount
+        other.__dict__.update(state)
+        other.vocabulary = self.vocabulary
+        other._discount = [0.0] + [
+            other._estimate_discount(self._adj[m]) for m in range(1, self.n + 1)
+        ]
+        return other
+
+    def _estimate_discount(self, adj: np.ndarray) -> float:
+        if self._fixed_discount is not None:
+            return self._fixed_discount
+        n1, n2 = np.count_nonzero(adj == 1), np.count_nonzero(adj == 2)
+        d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.75
+        return float(np.clip(d, 0.05, 0.95))
 
     # ------------------------------------------------------------------ inspection
 
