@@ -254,6 +254,56 @@ ERRATA: tuple[Erratum, ...] = (
         reason="The dates: Siri shipped with the iPhone 4S in October 2011, Alexa with the Amazon "
         "Echo in November 2014; the first GPT and BERT papers appeared in 2018.",
     ),
+    Erratum(
+        key="s9-preprocessing",
+        section=9,
+        kind="claim",
+        topic="Building an LLM: stop words and word vectors",
+        article="Data preprocessing: segment the text, remove stop words, turn words into vectors.",
+        correct="Pre-training keeps every token, stop words included (the model has to predict "
+        "them); the text is cleaned, deduplicated and split by a subword tokenizer. The vectors "
+        "(embeddings) are learned inside the model, not computed beforehand.",
+        reason="A language model that never saw 的 or 是 cannot generate ordinary Chinese; "
+        "chapter 9 counts how much of the People's Daily text stop-word removal would delete.",
+    ),
+    Erratum(
+        key="s9-model-structure",
+        section=9,
+        kind="claim",
+        topic="Transformer and BERT as alternative structures",
+        article="Model construction: choose a suitable structure, such as Transformer or BERT.",
+        correct="BERT is not an alternative to the Transformer: it is a pre-trained model whose "
+        "architecture is the Transformer encoder. The structural choice is encoder-only (BERT), "
+        "decoder-only (GPT) or encoder-decoder (the original Transformer).",
+        reason="Devlin et al. (2019) describe BERT's architecture as a multi-layer bidirectional "
+        "Transformer encoder.",
+    ),
+    Erratum(
+        key="s9-tune-on-test",
+        section=9,
+        kind="claim",
+        topic="Tuning hyperparameters on the test data (again)",
+        article="Model evaluation: evaluate on the test data and adjust the hyperparameters.",
+        correct="Tune on a validation set; keep the test set for the final, one-time evaluation.",
+        reason="The same error as in section 6 (erratum s6-tune-on-test): a score used for "
+        "choosing is no longer an unbiased estimate of performance on new data.",
+    ),
+    Erratum(
+        key="s9-long-text",
+        section=9,
+        kind="claim",
+        topic="How language models handle long texts",
+        article="Split a long text into segments, encode each segment separately, and concatenate "
+        "the encoded segments into the representation of the text.",
+        correct="Segments encoded separately never see each other, so whatever links them is "
+        "lost at every cut, and concatenating their encodings cannot restore it. Real systems "
+        "use a context window long enough for the text, overlapping sliding windows (each "
+        "token keeps at least the overlap as context), recurrence over segments "
+        "(Transformer-XL), sparse attention (Longformer), or retrieval of the relevant passages.",
+        reason="Chapter 9 measures the loss: with separate chunks the first tokens of each chunk "
+        "are predicted without context and their cross-entropy rises; with overlapping windows "
+        "it does not.",
+    ),
 )
 
 
