@@ -38,3 +38,40 @@ def test_errors():
         train_test_split([1, 2, 3], test_fraction=1.0)
     with pytest.raises(ValueError, match="empty"):
         train_test_split([1])
+
+
+def test_selection_optimism_by_hand():
+    from llmbook.splits import selection_optimism
+
+    # Two complementary configurations on 4 examples, test sets of 2:
+    # S = {0,1}: config 0 scores 1 on S, 0 on the rest; S = {2,3}: config 1, same;
+    # mixed S: both score 0.5, config 0 is chosen and scores 0.5 on the rest.
+    correct = np.array([[1, 1, 0, 0], [0, 0, 1, 1]], dtype=bool)
+    chosen, on_s, on_rest = selection_optimism(correct, 2, repeats=50, seed=0)
+    gaps = set(np.round(on_s - on_rest, 12))
+    assert gaps <= {0.0, 1.0} and 1.0 in gaps
+    assert np.all(on_s >= 0.5)
+    assert set(chosen.tolist()) == {0, 1}
+
+
+def test_selection_optimism_is_positive_for_equally_good_configurations():
+    from llmbook.splits import selection_optimism
+
+    rng = np.random.default_rng(0)
+    correct = rng.random((20, 2000)) < 0.8  # 20 configurations, all 80 % accurate
+    _, on_s, on_rest = selection_optimism(correct, 100, repeats=300, seed=1)
+    # the best of 20 noisy scores on 100 examples exceeds the truth by about
+    # 1.87 standard deviations, sqrt(0.8 * 0.2 / 100) = 0.04: about 0.075
+    assert 0.05 < (on_s - on_rest).mean() < 0.1
+    assert abs(on_rest.mean() - 0.8) < 0.01
+
+
+def test_selection_optimism_errors():
+    from llmbook.splits import selection_optimism
+
+    with pytest.raises(ValueError, match="correct"):
+        selection_optimism(np.zeros(5), 2)
+    with pytest.raises(ValueError, match="subset_size"):
+        selection_optimism(np.zeros((2, 5)), 5)
+    with pytest.raises(ValueError, match="repeats"):
+        selection_optimism(np.zeros((2, 5)), 2, repeats=0)

@@ -255,6 +255,61 @@ ERRATA: tuple[Erratum, ...] = (
         "Echo in November 2014; the first GPT and BERT papers appeared in 2018.",
     ),
     Erratum(
+        key="s6-gpt3-translation",
+        section=6,
+        kind="claim",
+        topic="How GPT-3 learned to translate",
+        article="Use a large language model such as GPT-3 for Chinese-English translation: trained "
+        "on a large Chinese-English parallel corpus, it learns how the languages correspond.",
+        correct="GPT-3 was trained only to predict the next token of web text, books and "
+        "Wikipedia, about 93% of it English by word count; it saw no parallel corpus. It "
+        "translates from a few examples in its prompt, and its paper evaluates French, German "
+        "and Romanian, not Chinese. Systems trained on parallel corpora are encoder-decoder "
+        "Transformers.",
+        reason="Brown et al. (2020), section 3.3 and the training-data description; "
+        "the encoder-decoder Transformer was introduced for translation by Vaswani et al. (2017).",
+    ),
+    Erratum(
+        key="s6-preprocessing",
+        section=6,
+        kind="claim",
+        topic="Preprocessing for pre-trained models",
+        article="For every application: segment words and tag parts of speech to extract the "
+        "key information, then train.",
+        correct="A pre-trained Transformer reads raw text through its own tokenizer (WordPiece "
+        "for BERT, which splits Chinese into single characters; byte-level BPE for GPT-2 and "
+        "GPT-3). Part-of-speech tags are not part of its input.",
+        reason="The pre-trained weights only make sense for the token ids of the model's own "
+        "tokenizer; what part-of-speech tags would say is learned by the model itself.",
+    ),
+    Erratum(
+        key="s6-tune-on-test",
+        section=6,
+        kind="claim",
+        topic="Tuning hyperparameters on the test data",
+        article="Evaluate the model on the test data and adjust the hyperparameters to reach "
+        "the best result.",
+        correct="Choose hyperparameters on a separate validation set (or by cross-validation); "
+        "use the test set once, at the end, to report the result.",
+        reason="A test score that was used to choose the hyperparameters is biased upwards: it "
+        "partly measures how well the choice fits that particular test set. Chapter 6 shows "
+        "the gap with a naive Bayes classifier.",
+    ),
+    Erratum(
+        key="s6-train-gpt3",
+        section=6,
+        kind="claim",
+        topic="Training GPT-3 for article generation",
+        article="To generate articles, train a large language model such as GPT-3 on a large "
+        "amount of related text.",
+        correct="GPT-3's weights were never released: it is used through OpenAI's service, by "
+        "prompting (or the service's fine-tuning). Training it took about 3.1e23 floating-point "
+        "operations (175 billion parameters, 300 billion tokens). A reader adapts an open "
+        "pre-trained model or prompts a hosted one.",
+        reason="Brown et al. (2020) report 3.14e23 training FLOPs for the 175-billion-parameter "
+        "model, which is 6 x 175e9 x 300e9 to three digits.",
+    ),
+    Erratum(
         key="s9-preprocessing",
         section=9,
         kind="claim",
