@@ -305,6 +305,153 @@ ERRATA: tuple[Erratum, ...] = (
         reason="Section 10 repeats the misattribution of section 7 (erratum s7-vaswani-gpt).",
         cite_keys=("vaswani2017attention", "radford2018improving"),
     ),
+    # ---- Sections 1, 6 and 9: background, applications, FAQ ----
+    Erratum(
+        key="s1-statistical-limits",
+        section=1,
+        kind="claim",
+        topic="Why statistical language models fall short",
+        article="Statistical language models are limited because they depend on historical data, "
+        "which cannot fully capture the nature of language.",
+        correct="Every learned model depends on its training data. An n-gram model is limited "
+        "because it sees only the last n-1 tokens, because the number of possible n-grams grows "
+        "as |V|^n so that most of them are never seen (sparsity), and because counts give "
+        "similar words nothing in common.",
+        reason="Neural language models learn from the same kind of data; they do better because "
+        "they share parameters across similar contexts and can condition on long contexts. "
+        "Chapter 1 measures the three limits on the People's Daily corpus.",
+    ),
+    Erratum(
+        key="s1-word2vec-glove",
+        section=1,
+        kind="claim",
+        topic="Word2Vec and GloVe are not large language models",
+        article="Word2Vec, GloVe, BERT and GPT are given as examples of large language models.",
+        correct="Word2Vec (2013) and GloVe (2014) are word-embedding methods: they learn one fixed "
+        "vector per word. They assign no probability to text and cannot generate it. BERT and "
+        "GPT are pre-trained Transformer language models.",
+        reason="Word2Vec trains a shallow log-linear model to predict nearby words and GloVe fits "
+        "vectors to a matrix of co-occurrence counts; both keep only the vectors "
+        "(Mikolov et al. 2013; Pennington et al. 2014).",
+    ),
+    Erratum(
+        key="s1-siri-alexa",
+        section=1,
+        kind="claim",
+        topic="Siri and Alexa as applications of large language models",
+        article="Question answering with large language models, 'such as Siri and Alexa'.",
+        correct="Siri (2011) and Alexa (2014) are voice assistants launched years before "
+        "pre-trained language models (GPT and BERT, 2018). They were built from speech "
+        "recognition, intent classification and hand-built or search back-ends. They are "
+        "examples of question answering, not of large language models.",
+        reason="The dates: Siri shipped with the iPhone 4S in October 2011, Alexa with the Amazon "
+        "Echo in November 2014; the first GPT and BERT papers appeared in 2018.",
+    ),
+    Erratum(
+        key="s6-gpt3-translation",
+        section=6,
+        kind="claim",
+        topic="How GPT-3 learned to translate",
+        article="Use a large language model such as GPT-3 for Chinese-English translation: trained "
+        "on a large Chinese-English parallel corpus, it learns how the languages correspond.",
+        correct="GPT-3 was trained only to predict the next token of web text, books and "
+        "Wikipedia, about 93% of it English by word count; it saw no parallel corpus. It "
+        "translates from a few examples in its prompt, and its paper evaluates French, German "
+        "and Romanian, not Chinese. Systems trained on parallel corpora are encoder-decoder "
+        "Transformers.",
+        reason="Brown et al. (2020), section 3.3 and the training-data description; "
+        "the encoder-decoder Transformer was introduced for translation by Vaswani et al. (2017).",
+    ),
+    Erratum(
+        key="s6-preprocessing",
+        section=6,
+        kind="claim",
+        topic="Preprocessing for pre-trained models",
+        article="For every application: segment words and tag parts of speech to extract the "
+        "key information, then train.",
+        correct="A pre-trained Transformer reads raw text through its own tokenizer (WordPiece "
+        "for BERT, which splits Chinese into single characters; byte-level BPE for GPT-2 and "
+        "GPT-3). Part-of-speech tags are not part of its input.",
+        reason="The pre-trained weights only make sense for the token ids of the model's own "
+        "tokenizer; what part-of-speech tags would say is learned by the model itself.",
+    ),
+    Erratum(
+        key="s6-tune-on-test",
+        section=6,
+        kind="claim",
+        topic="Tuning hyperparameters on the test data",
+        article="Evaluate the model on the test data and adjust the hyperparameters to reach "
+        "the best result.",
+        correct="Choose hyperparameters on a separate validation set (or by cross-validation); "
+        "use the test set once, at the end, to report the result.",
+        reason="A test score that was used to choose the hyperparameters is biased upwards: it "
+        "partly measures how well the choice fits that particular test set. Chapter 6 shows "
+        "the gap with a naive Bayes classifier.",
+    ),
+    Erratum(
+        key="s6-train-gpt3",
+        section=6,
+        kind="claim",
+        topic="Training GPT-3 for article generation",
+        article="To generate articles, train a large language model such as GPT-3 on a large "
+        "amount of related text.",
+        correct="GPT-3's weights were never released: it is used through OpenAI's service, by "
+        "prompting (or the service's fine-tuning). Training it took about 3.1e23 floating-point "
+        "operations (175 billion parameters, 300 billion tokens). A reader adapts an open "
+        "pre-trained model or prompts a hosted one.",
+        reason="Brown et al. (2020) report 3.14e23 training FLOPs for the 175-billion-parameter "
+        "model, which is 6 x 175e9 x 300e9 to three digits.",
+    ),
+    Erratum(
+        key="s9-preprocessing",
+        section=9,
+        kind="claim",
+        topic="Building an LLM: stop words and word vectors",
+        article="Data preprocessing: segment the text, remove stop words, turn words into vectors.",
+        correct="Pre-training keeps every token, stop words included (the model has to predict "
+        "them); the text is cleaned, deduplicated and split by a subword tokenizer. The vectors "
+        "(embeddings) are learned inside the model, not computed beforehand.",
+        reason="A language model that never saw 的 or 是 cannot generate ordinary Chinese; "
+        "chapter 9 counts how much of the People's Daily text stop-word removal would delete.",
+    ),
+    Erratum(
+        key="s9-model-structure",
+        section=9,
+        kind="claim",
+        topic="Transformer and BERT as alternative structures",
+        article="Model construction: choose a suitable structure, such as Transformer or BERT.",
+        correct="BERT is not an alternative to the Transformer: it is a pre-trained model whose "
+        "architecture is the Transformer encoder. The structural choice is encoder-only (BERT), "
+        "decoder-only (GPT) or encoder-decoder (the original Transformer).",
+        reason="Devlin et al. (2019) describe BERT's architecture as a multi-layer bidirectional "
+        "Transformer encoder.",
+    ),
+    Erratum(
+        key="s9-tune-on-test",
+        section=9,
+        kind="claim",
+        topic="Tuning hyperparameters on the test data (again)",
+        article="Model evaluation: evaluate on the test data and adjust the hyperparameters.",
+        correct="Tune on a validation set; keep the test set for the final, one-time evaluation.",
+        reason="The same error as in section 6 (erratum s6-tune-on-test): a score used for "
+        "choosing is no longer an unbiased estimate of performance on new data.",
+    ),
+    Erratum(
+        key="s9-long-text",
+        section=9,
+        kind="claim",
+        topic="How language models handle long texts",
+        article="Split a long text into segments, encode each segment separately, and concatenate "
+        "the encoded segments into the representation of the text.",
+        correct="Segments encoded separately never see each other, so whatever links them is "
+        "lost at every cut, and concatenating their encodings cannot restore it. Real systems "
+        "use a context window long enough for the text, overlapping sliding windows (each "
+        "token keeps at least the overlap as context), recurrence over segments "
+        "(Transformer-XL), sparse attention (Longformer), or retrieval of the relevant passages.",
+        reason="Chapter 9 measures the loss: with separate chunks the first tokens of each chunk "
+        "are predicted without context and their cross-entropy rises; with overlapping windows "
+        "it does not.",
+    ),
 )
 
 
