@@ -98,6 +98,26 @@ def _artists(fig):
         raise ValueError("fig was not made by an llmbook.plots *_figure function") from None
 
 
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b))
+    return a == b
+
+
+def _static_changed(art, key) -> bool:
+    """Record ``key`` (what the still parts of a figure depend on); True if it changed.
+
+    A renderer may then redraw only ``art["dynamic"]`` (markers, titles, paths) over a
+    saved background while ``art["static_changed"]`` stays False.
+    """
+    old = art.get("key")
+    same = old is not None and len(old) == len(key) and all(map(_same, old, key))
+    if not same:
+        art["key"] = key
+        art["static_changed"] = True
+    return not same
+
+
 def _z_grid(z0, half_width=8.0, n=401):
     """A grid of inputs covering [-half_width, half_width] and the point ``z0``."""
     lo, hi = min(-half_width, z0 - 1.0), max(half_width, z0 + 1.0)
@@ -130,7 +150,7 @@ def activation_panels_figure(names=("sigmoid", "tanh", "relu"), z=1.3, threshold
     fig, axes = plt.subplots(
         2, len(names), figsize=(2.6 * len(names) + 0.6, 3.6), squeeze=False, dpi=dpi
     )
-    art = {"names": tuple(names), "cols": []}
+    art = {"names": tuple(names), "cols": [], "dynamic": []}
     for j in range(len(names)):
         top, bottom = axes[0, j], axes[1, j]
         col = {
@@ -148,6 +168,7 @@ def activation_panels_figure(names=("sigmoid", "tanh", "relu"), z=1.3, threshold
             ax.tick_params(labelsize=8)
         bottom.set_xlabel("z", fontsize=9)
         art["cols"].append(col)
+        art["dynamic"] += [col["fp"], col["gp"], top.title, bottom.title]
     axes[0, 0].set_ylabel("f(z)", fontsize=9)
     axes[1, 0].set_ylabel("f'(z)", fontsize=9)
     fig.llmbook_artists = art
@@ -173,23 +194,25 @@ def update_activation_panels(fig, z, threshold=0.01, names=None):
         raise ValueError(f"names must give {len(art['cols'])} activations, got {len(names)}")
     z = float(z)
     grid = _z_grid(z)
+    rebuild = _static_changed(art, (names, grid[0], grid[-1], float(threshold)))
     for name, col in zip(names, art["cols"], strict=True):
         f, f_grad = activations.get(name)
-        fz, gz = f(grid), f_grad(grid)
-        col["f"].set_data(grid, fz)
-        col["g"].set_data(grid, gz)
+        if rebuild:
+            fz, gz = f(grid), f_grad(grid)
+            col["f"].set_data(grid, fz)
+            col["g"].set_data(grid, gz)
+            mask = gz < threshold
+            col["shade"][0] = _shade(col["top"], grid, mask, col["shade"][0])
+            col["shade"][1] = _shade(col["bottom"], grid, mask, col["shade"][1])
+            for ax, values in ((col["top"], fz), (col["bottom"], gz)):
+                ax.set_xlim(grid[0], grid[-1])
+                lo, hi = float(values.min()), float(values.max())
+                pad = 0.08 * (hi - lo) if hi > lo else 0.5
+                ax.set_ylim(min(lo, 0.0) - pad, hi + pad)
         col["fp"].set_data([z], [f(z)])
         col["gp"].set_data([z], [f_grad(z)])
-        mask = gz < threshold
-        col["shade"][0] = _shade(col["top"], grid, mask, col["shade"][0])
-        col["shade"][1] = _shade(col["bottom"], grid, mask, col["shade"][1])
         col["top"].set_title(f"{name}({z:.3g}) = {float(f(z)):.4g}", fontsize=9)
         col["bottom"].set_title(f"{name}'({z:.3g}) = {float(f_grad(z)):.4g}", fontsize=9)
-        for ax, values in ((col["top"], fz), (col["bottom"], gz)):
-            ax.set_xlim(grid[0], grid[-1])
-            lo, hi = float(values.min()), float(values.max())
-            pad = 0.08 * (hi - lo) if hi > lo else 0.5
-            ax.set_ylim(min(lo, 0.0) - pad, hi + pad)
     art["names"] = names
     return fig
 
@@ -208,7 +231,7 @@ def loss_comparison_figure(z_grid, curves, z, point, y_true, dpi=80):
         a :class:`matplotlib.figure.Figure`; redraw with :func:`update_loss_comparison`.
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.0), dpi=dpi)
-    art = {"left": left, "right": right, "lines": {}}
+    art = {"left": left, "right": right, "lines": {}, "dynamic": [left.title, right.title]}
     for i, label in enumerate(curves):
         c = f"C{i}"
         art["lines"][label] = (
@@ -217,6 +240,7 @@ def loss_comparison_figure(z_grid, curves, z, point, y_true, dpi=80):
             left.plot([], [], "o", color=c, ms=6)[0],
             right.plot([], [], "o", color=c, ms=6)[0],
         )
+        art["dynamic"] += art["lines"][label][2:]
     for ax in (left, right):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.axvline(0, color="0.8", lw=0.8)
@@ -235,14 +259,17 @@ def update_loss_comparison(fig, z_grid, curves, z, point, y_true):
     """Redraw :func:`loss_comparison_figure` in place; arguments as there."""
     art = _artists(fig)
     z_grid = np.asarray(z_grid, dtype=float)
+    arrays = [np.asarray(a, dtype=float) for label in curves for a in curves[label]]
+    rebuild = _static_changed(art, (tuple(curves), z_grid, *arrays))
     for label in curves:
         line_l, line_r, dot_l, dot_r = art["lines"][label]
-        loss, grad = curves[label]
-        line_l.set_data(z_grid, loss)
-        line_r.set_data(z_grid, grad)
+        if rebuild:
+            loss, grad = curves[label]
+            line_l.set_data(z_grid, loss)
+            line_r.set_data(z_grid, grad)
         dot_l.set_data([z], [point[label][0]])
         dot_r.set_data([z], [point[label][1]])
-    for ax, k in ((art["left"], 0), (art["right"], 1)):
+    for ax, k in ((art["left"], 0), (art["right"], 1)) if rebuild else ():
         values = np.concatenate([np.asarray(curves[label][k], dtype=float) for label in curves])
         values = values[np.isfinite(values)]
         lo, hi = float(values.min()), float(values.max())
@@ -278,6 +305,7 @@ def training_figure(losses, outputs, y_true, k=0, dpi=80):
         "y_k": right.plot([], [], "o", color="C3", ms=6)[0],
         "target": right.axhline(0, color="0.4", ls="--", lw=1),
     }
+    art["dynamic"] = [art["loss_k"], art["y_k"], left.title, right.title]
     left.set_xlabel("step", fontsize=9)
     right.set_xlabel("step", fontsize=9)
     left.set_ylabel("loss L", fontsize=9)
@@ -298,22 +326,23 @@ def update_training(fig, losses, outputs, y_true, k):
     outputs = np.asarray(outputs, dtype=float)
     if not 0 <= k < len(losses):
         raise ValueError(f"k must be in [0, {len(losses) - 1}], got {k}")
-    steps = np.arange(len(losses))
-    art["loss"].set_data(steps, losses)
     art["loss_k"].set_data([k], [losses[k]])
-    art["y"].set_data(steps, outputs)
     art["y_k"].set_data([k], [outputs[k]])
-    art["target"].set_ydata([y_true, y_true])
     left, right = art["left"], art["right"]
-    xmax = max(len(losses) - 1, 1)
-    left.set_xlim(-0.02 * xmax, 1.02 * xmax)
-    right.set_xlim(-0.02 * xmax, 1.02 * xmax)
-    positive = losses[losses > 0]
-    lo, hi = (float(positive.min()), float(positive.max())) if positive.size else (1e-3, 1.0)
-    left.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 10)
-    ys = np.concatenate([outputs, [y_true]])
-    pad = 0.08 * (ys.max() - ys.min()) if ys.max() > ys.min() else 0.1
-    right.set_ylim(ys.min() - pad, ys.max() + pad)
+    if _static_changed(art, (losses, outputs, float(y_true))):
+        steps = np.arange(len(losses))
+        art["loss"].set_data(steps, losses)
+        art["y"].set_data(steps, outputs)
+        art["target"].set_ydata([y_true, y_true])
+        xmax = max(len(losses) - 1, 1)
+        left.set_xlim(-0.02 * xmax, 1.02 * xmax)
+        right.set_xlim(-0.02 * xmax, 1.02 * xmax)
+        positive = losses[losses > 0]
+        lo, hi = (float(positive.min()), float(positive.max())) if positive.size else (1e-3, 1.0)
+        left.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 10)
+        ys = np.concatenate([outputs, [y_true]])
+        pad = 0.08 * (ys.max() - ys.min()) if ys.max() > ys.min() else 0.1
+        right.set_ylim(ys.min() - pad, ys.max() + pad)
     left.set_title(f"step {k}: L = {losses[k]:.4g}", fontsize=9)
     right.set_title(f"step {k}: y = {outputs[k]:.4f}  (target {y_true:g})", fontsize=9)
     return fig
@@ -348,6 +377,7 @@ def descent_figure(surface_1d, surface_2d, path_1d, path_2d, titles=("", ""), dp
         "l1": a3.plot([], [], ".-", color="C0", label="1-D", lw=1)[0],
         "l2": a3.plot([], [], ".-", color="C1", label="2-D", lw=1)[0],
     }
+    art["dynamic"] = [art[k] for k in ("p1", "p2", "l1", "l2")] + [a1.title, a2.title]
     a1.set_xlim(-2.2, 2.2)
     a1.set_ylim(-0.3, float(surface_1d.value(np.array([2.2]))) * 1.05)
     a1.set_xlabel("x", fontsize=9)
@@ -359,7 +389,7 @@ def descent_figure(surface_1d, surface_2d, path_1d, path_2d, titles=("", ""), dp
     a3.set_yscale("log")
     a3.set_xlabel("step", fontsize=9)
     a3.set_ylabel("loss f(x)", fontsize=9)
-    a3.legend(fontsize=8, loc="upper right")
+    a3.legend(fontsize=8, loc="center right")
     for ax in (a1, a2, a3):
         ax.tick_params(labelsize=8)
     fig.llmbook_artists = art
@@ -378,10 +408,14 @@ def update_descent(fig, path_1d, path_2d, titles=("", "")):
     art["l2"].set_data(np.arange(len(path_2d.values)), path_2d.values)
     values = np.concatenate([path_1d.values, path_2d.values])
     positive = values[values > 0]
-    lo = max(float(positive.min()), 1e-12) if positive.size else 1e-12
-    hi = float(positive.max()) if positive.size else 1.0
-    art["a3"].set_ylim(lo / 2, hi * 2 if hi > lo else lo * 10)
-    art["a3"].set_xlim(-0.5, max(len(path_1d.values), len(path_2d.values)) - 0.5)
+    # A fixed floor (losses below 1e-12 count as converged) and a ceiling rounded up to a
+    # whole decade, so most new paths keep the same axes and only the paths are redrawn.
+    lo = -12.0
+    hi = max(np.ceil(np.log10(float(positive.max()))), 1.0) if positive.size else 1.0
+    n = max(len(path_1d.values), len(path_2d.values))
+    if _static_changed(art, (lo, hi, n)):
+        art["a3"].set_ylim(10.0**lo, 10.0**hi)
+        art["a3"].set_xlim(-0.5, n - 0.5)
     art["a1"].set_title(titles[0], fontsize=9)
     art["a2"].set_title(titles[1], fontsize=9)
     return fig

@@ -76,7 +76,11 @@ def figure_png(fig, colors: int = 64) -> bytes:
     """Render a matplotlib figure to PNG bytes with a palette of ``colors`` colours.
 
     The palette keeps a line plot's PNG at a few kilobytes (a quarter of the RGB size)
-    with no visible loss. The figure is drawn with the Agg renderer at its own dpi.
+    with no visible loss. The figure is drawn with the Agg renderer at its own dpi. A
+    figure made by :mod:`llmbook.plots` lists in ``fig.llmbook_artists["dynamic"]`` the
+    artists its ``update_*`` function moves on every call; while nothing else changed
+    (``["static_changed"]`` false) only those are redrawn, over a background saved from
+    the last full draw.
 
     Args:
         fig: a :class:`matplotlib.figure.Figure`.
@@ -89,7 +93,23 @@ def figure_png(fig, colors: int = 64) -> bytes:
     if not 2 <= colors <= 256:
         raise ValueError(f"colors must be in [2, 256], got {colors}")
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
+    art = getattr(fig, "llmbook_artists", None)
+    dynamic = art.get("dynamic", []) if isinstance(art, dict) else []
+    if not dynamic:
+        canvas.draw()
+    else:
+        # Blit: the still parts are drawn once into a saved background; an update that
+        # only moved the dynamic artists (markers, titles, paths) redraws just those.
+        if art.get("static_changed", True) or "background" not in art:
+            for a in dynamic:
+                a.set_animated(True)
+            canvas.draw()
+            art["background"] = canvas.copy_from_bbox(fig.bbox)
+            art["static_changed"] = False
+        else:
+            canvas.restore_region(art["background"])
+        for a in dynamic:
+            fig.draw_artist(a)
     rgb = np.asarray(canvas.buffer_rgba())[..., :3]  # [height, width, 3]
     image = PILImage.fromarray(rgb).quantize(colors, method=PILImage.Quantize.FASTOCTREE)
     buf = io.BytesIO()
