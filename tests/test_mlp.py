@@ -218,3 +218,14 @@ def test_errors(rng):
     soft = MLP([3, 3], loss="softmax_cross_entropy")
     with pytest.raises(TypeError, match="integer class indices"):
         soft.gradients(np.ones((2, 3)), np.array([0.0, 1.0]))
+
+
+def test_keras_twin_loss_curves(rng):
+    from llmbook.keras_twin import keras_optimizer, loss_curves
+
+    net = MLP([3, 6, 1], activation="tanh", loss="binary_cross_entropy", seed=7)
+    X, y = _data(rng, "binary_cross_entropy")
+    ours, theirs = loss_curves(net, X, y, Adam(0.01, keras_float32=True), steps=20)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    with pytest.raises(TypeError, match="SGD or Adam"):
+        keras_optimizer("adam")
