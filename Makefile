@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book browser clean assets
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
@@ -67,6 +67,14 @@ browser: $(STAMP)
 
 test: lint unit notebooks strict-book browser
 	@echo "All tests passed."
+
+# The README's picture: the browser suite's screenshot of chapter 4's first explorer,
+# reduced to a small palette PNG (run after `make test` or `make browser`, then commit).
+README_SHOT := docs/chapter-4-explorer.png
+readme-screenshot: $(STAMP)
+	@mkdir -p docs
+	$(BIN)/python -c "from PIL import Image; im = Image.open('_build/screenshots/chapters__04_mathematics__explorer.png').convert('RGB'); im.thumbnail((1000, 1000)); im.quantize(256, method=Image.Quantize.FASTOCTREE).save('$(README_SHOT)', optimize=True)"
+	@ls -l $(README_SHOT)
 
 clean:
 	rm -rf _build

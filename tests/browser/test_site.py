@@ -386,6 +386,23 @@ def test_every_chapter_has_prev_next_and_the_book_has_search_glossary_and_biblio
 
 
 @pytest.mark.browser
+def test_a_page_works_opened_from_disk(browser_context):
+    """file://: maths, widgets and diagrams render without a server (a reader on a train)."""
+    candidates = [p for p in PAGES if p in EXPLORERS] or [p for p in PAGES if "chapters/" in p]
+    page = candidates[0]
+    visit = PageVisit(browser_context, (SITE / page).as_uri())
+    try:
+        r = visit.report
+        assert r["views"] == 0 or r["rendered"] == r["views"], r
+        assert not r["raw"], r["raw"]
+        assert r["drawn"] == r["diagrams"], r
+        assert r["mathElements"] == 0 or r["typeset"] >= r["mathElements"], r
+        assert not visit.problems, "\n".join(visit.problems)
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
 def test_search_finds_a_chapter(browser_context, base_url):
     visit = PageVisit(browser_context, base_url + "search.html?q=neuron")
     try:
