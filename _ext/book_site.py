@@ -71,15 +71,15 @@ def _launch_note(app, doctree) -> None:
     rel = source.relative_to(Path(app.srcdir)).as_posix()
     para = nodes.paragraph()
     para += nodes.Text(
-        "This page is a notebook. To run it and move every control of its "
-        "explorers live, build the book once with "
+        "This page is a notebook. To run its code yourself, with every control of "
+        "its explorers live, run "
     )
     para += nodes.literal(text="make book")
-    para += nodes.Text(" (it creates ")
+    para += nodes.Text(" once in the book's folder (it sets up ")
     para += nodes.literal(text=".venv")
-    para += nodes.Text("), then open it with ")
+    para += nodes.Text("), then ")
     para += nodes.literal(text=f".venv/bin/jupyter lab {rel}")
-    para += nodes.Text(". The download button above gives the same notebook.")
+    para += nodes.Text(". The download button at the top of the page gives the notebook file.")
     note = nodes.admonition(classes=["tip", "launch-note"])
     note += nodes.title(text="Run this chapter locally")
     note += para
