@@ -291,6 +291,7 @@ def test_explorers_respond_to_their_sliders(page, browser_context, base_url):
                 visit.page.wait_for_timeout(300)
                 if area.evaluate(SIGNATURE_JS) == before:
                     failures.append(f"explorer {index}: slider {k} did not change the figure")
+            failures += _check_play(visit.page, area, index)
             if index == EXPLORERS[page][0]:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 name = page.replace("/", "__").removesuffix(".html") + "__explorer.png"
@@ -299,6 +300,32 @@ def test_explorers_respond_to_their_sliders(page, browser_context, base_url):
         assert not visit.problems, "\n".join(visit.problems)
     finally:
         visit.close()
+
+
+def _check_play(page, area, index) -> list[str]:
+    """A Play button, if any: stop rewinds, play advances the figure and shows 'pause'."""
+    play = area.locator(".widget-play:visible")
+    if play.count() == 0:
+        return []
+    buttons = play.first.locator("button")
+    buttons.nth(1).click()  # stop: back to the first frame
+    page.wait_for_timeout(300)
+    before = area.evaluate(SIGNATURE_JS)
+    buttons.nth(0).click()  # play
+    page.wait_for_timeout(200)
+    problems = []
+    if buttons.nth(0).locator("i.fa-pause").count() != 1:
+        problems.append(f"explorer {index}: the Play button does not switch to 'pause'")
+    changed = False
+    for _ in range(30):  # the widget's interval is up to about a second
+        page.wait_for_timeout(100)
+        if area.evaluate(SIGNATURE_JS) != before:
+            changed = True
+            break
+    buttons.nth(0).click()  # pause
+    if not changed:
+        problems.append(f"explorer {index}: playing did not change the figure")
+    return problems
 
 
 # --- Across the site (no browser needed) ---------------------------------------------------
@@ -343,6 +370,20 @@ def test_every_internal_link_and_asset_resolves(scans):
                 if fragment not in ids:
                     missing.append(f"{page}: {ref} (no anchor)")
     assert not missing, f"{len(missing)} broken links:\n" + "\n".join(missing[:50])
+
+
+def test_every_page_weighs_under_5_mb(scans):
+    """A page's own weight: its HTML (with the widget state) and the images it shows."""
+    heavy = []
+    for page, scan in scans.items():
+        size = (SITE / page).stat().st_size
+        for tag, src in set(scan.assets):
+            resolved = _resolve(page, src) if tag == "img" else None
+            if resolved and resolved[0].is_file() and "_images" in resolved[0].parts:
+                size += resolved[0].stat().st_size
+        if size > 5_000_000:
+            heavy.append(f"{page}: {size / 1e6:.1f} MB")
+    assert not heavy, "pages over 5 MB: " + ", ".join(heavy)
 
 
 def test_no_page_loads_anything_from_another_host(scans):
