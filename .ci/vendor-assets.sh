@@ -33,8 +33,8 @@ command -v npm >/dev/null 2>&1 || fallback "the site's JavaScript" "npm is not i
 rm -rf "$DEST.tmp" && mkdir -p "$DEST.tmp/pack"
 echo "Fetching the site's JavaScript from the npm registry: ${PACKAGES[*]}"
 for spec in "${PACKAGES[@]}"; do
-  (cd "$DEST.tmp/pack" && npm pack --silent --prefer-offline "$spec" >/dev/null 2>"../npm.log") \
-    || fallback "$spec" "$(tail -1 "$DEST.tmp/npm.log")"
+  (cd "$DEST.tmp/pack" && npm pack --loglevel=error --prefer-offline "$spec" >/dev/null 2>"../npm.log") \
+    || fallback "$spec" "$(grep -m1 -i "err" "$DEST.tmp/npm.log" | cut -c1-160)"
 done
 cd "$DEST.tmp"
 for tgz in pack/*.tgz; do

@@ -46,7 +46,8 @@ def _asset(app, rel: str) -> str:
 
 
 def _configure(app, config) -> None:
-    config.html_static_path = [*config.html_static_path, "_ext/static", "_vendor"]
+    static = ["_ext/static"] + (["_vendor"] if _vendor_dir(app).is_dir() else [])
+    config.html_static_path = [*config.html_static_path, *static]
     # The theme logs a console error on a first visit unless the colour mode has a default.
     config.html_context = {"default_mode": "auto", **config.html_context}
     embed = _asset(app, "html-manager/embed-amd.js")
