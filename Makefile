@@ -1,6 +1,7 @@
 # The two commands a reader needs:
 #   make book   set up .venv, execute every notebook, build the website into _build/html
-#   make test   set up .venv, then lint, unit tests, every notebook executed, strict book build
+#   make test   set up .venv, then lint, unit tests, every notebook executed, strict book build,
+#               and every page of the built site checked in headless Chromium
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
@@ -16,16 +17,11 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book clean refresh-cache
-
-# Jupyter Book's cache re-executes a notebook only when its own cells change. The chapters
-# import llmbook, so when the package's source changes every notebook must run again.
-LLMBOOK_HASH = $(shell find src/llmbook -type f \( -name '*.py' -o -path '*/data/*' \) -print0 \
-	| sort -z | xargs -0 cat | sha256sum | cut -c1-16)
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
-	@echo "make test   run every test: lint, unit tests, notebooks, strict book build"
+	@echo "make test   run every test: lint, unit tests, notebooks, strict book build, browser"
 	@echo "make clean  remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -39,33 +35,46 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-refresh-cache:
-	@mkdir -p _build
-	@if [ "$$(cat _build/.llmbook-hash 2>/dev/null)" != "$(LLMBOOK_HASH)" ]; then \
-	  if [ -d _build/.jupyter_cache ]; then echo "llmbook changed: every notebook will run again"; fi; \
-	  rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; \
-	  echo "$(LLMBOOK_HASH)" > _build/.llmbook-hash; \
-	fi
+# The site's third-party JavaScript (require.js, the widget manager, Mermaid): `npm pack` of
+# exact versions into _vendor/ (ignored by git); a no-op once fetched. Falls back to the CDN,
+# saying so, when the npm registry cannot be reached.
+assets:
+	@.ci/vendor-assets.sh _vendor
 
-book: $(STAMP) refresh-cache
+# Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
+# book's extension (_ext/book_site.py) also when the llmbook modules it imports change.
+book: $(STAMP) assets
 	$(BIN)/jupyter-book build . --path-output .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench _ext
+	$(BIN)/ruff format --check src tests bench _ext
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n 2 --dist loadfile
+	$(BIN)/python -m pytest tests --ignore=tests/browser -n 2 --dist loadfile
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n 2 chapters
 
-strict-book: $(STAMP) refresh-cache
+strict-book: $(STAMP) assets
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
 
-test: lint unit notebooks strict-book
+# Every page of _build/html in headless Chromium (Debian's /usr/bin/chromium; skipped with a
+# message when there is none). Screenshots go to _build/screenshots/.
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -n 2 --dist load
+
+test: lint unit notebooks strict-book browser
 	@echo "All tests passed."
+
+# The README's picture: the browser suite's screenshot of chapter 4's first explorer,
+# reduced to a small palette PNG (run after `make test` or `make browser`, then commit).
+README_SHOT := docs/chapter-4-explorer.png
+readme-screenshot: $(STAMP)
+	@mkdir -p docs
+	$(BIN)/python -c "from PIL import Image; im = Image.open('_build/screenshots/chapters__04_mathematics__explorer.png').convert('RGB'); im.thumbnail((1000, 1000)); im.quantize(256, method=Image.Quantize.FASTOCTREE).save('$(README_SHOT)', optimize=True)"
+	@ls -l $(README_SHOT)
 
 clean:
 	rm -rf _build
