@@ -3,8 +3,14 @@ r"""Interactive explorers: move a control, watch the mathematics change.
 Each explorer is one call from a notebook, e.g. ``llmbook.widgets.neuron_explorer()``.
 This module holds controls and layout only: every number comes from the tested modules
 (:mod:`llmbook.neuron`, :mod:`~llmbook.activations`, :mod:`~llmbook.losses`,
-:mod:`~llmbook.backprop`, :mod:`~llmbook.descent`) and every picture from
-:mod:`llmbook.plots`.
+:mod:`~llmbook.backprop`, :mod:`~llmbook.descent`, and for the network playground
+:mod:`~llmbook.mlp`, :mod:`~llmbook.optim`, :mod:`~llmbook.toydata`,
+:mod:`~llmbook.evaluation`) and every picture from :mod:`llmbook.plots`.
+
+The explorers: :func:`neuron_explorer`, :func:`activation_explorer`, :func:`loss_explorer`,
+:func:`backprop_explorer`, :func:`learning_rate_explorer`, :func:`playground_explorer`.
+:func:`kernel_free` is the reusable part for any new explorer: give it a function that
+draws the figure for one value of the main control and the values to precompute.
 
 **One widget for Jupyter and for the website.** A notebook is executed once, when the
 book is built, and the same saved output serves a reader of the static website (no
