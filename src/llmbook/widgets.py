@@ -217,7 +217,12 @@ def kernel_free(
             w.Stack([_frame(render(v, opt)) for v in values], selected_index=initial)
             for opt in options
         ]
-        toggle = w.ToggleButtons(options=options, description=options_description, index=0)
+        toggle = w.ToggleButtons(
+            options=options,
+            description=options_description,
+            index=0,
+            style={"button_width": "auto"},
+        )
         top = w.Stack(stacks, selected_index=0)
         links.append(w.jslink((toggle, "index"), (top, "selected_index")))
     for stack in stacks:
@@ -986,9 +991,9 @@ def _playground_readout(r):
 
 
 _PLAYGROUND_CONFIGS = {
-    "tanh, 2 hidden layers": {"activation": "tanh", "depth": 2},
-    "sigmoid, 6 hidden layers": {"activation": "sigmoid", "depth": 6},
-    "relu, 2 hidden layers": {"activation": "relu", "depth": 2},
+    "tanh, 2 layers": {"activation": "tanh", "depth": 2},
+    "sigmoid, 6 layers": {"activation": "sigmoid", "depth": 6},
+    "relu, 2 layers": {"activation": "relu", "depth": 2},
 }
 
 
