@@ -32,6 +32,10 @@ SEQUENCES = {
     + [{"w": v} for v in (-1.0, 2.0)],
     "learning_rate": [{"lr": v} for v in (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6)]
     + [{"steps": s} for s in (10, 50, 25)],
+    # Each change retrains the network from scratch (the run is cached per setting).
+    "playground": [{"lr": v} for v in (0.3, 0.5, 1.0)]
+    + [{"activation": a} for a in ("sigmoid", "relu", "tanh")]
+    + [{"depth": d} for d in (1, 3, 2)],
 }
 
 

@@ -261,3 +261,37 @@ def test_update_functions_refuse_foreign_figures():
     plt.close(fig)
     with pytest.raises(ValueError, match=r"llmbook\.plots"):
         plots.update_activation_panels(fig, 0.0)
+
+
+# --- network playground -----------------------------------------------------------------------
+
+
+def test_playground_values_are_the_mlp_run():
+    from llmbook import mlp, optim, toydata
+
+    r = widgets.playground_values("xor", depth=2, units=4, activation="tanh", lr=0.3, steps=5)
+    X, y = toydata.xor(200, noise=0.08, seed=0)
+    net = mlp.MLP([2, 4, 4, 1], activation="tanh", loss="binary_cross_entropy", seed=0)
+    opt = optim.SGD(learning_rate=0.3)
+    for t in range(5):
+        assert r["losses"][t] == net.train_step(X, y, opt)
+        np.testing.assert_array_equal(r["grad_norms"][t], net.gradient_norms())
+    p = net.forward(X)[:, 0]
+    assert r["accuracy"] == np.mean((p > 0.5) == y)
+    assert r["prob"].shape == (48, 48) and r["hidden"].shape == (4, 48, 48)
+
+
+def test_playground_shows_vanishing_gradients_in_a_deep_sigmoid_stack():
+    r = widgets.playground_values("circles", depth=6, activation="sigmoid", steps=1, k=0)
+    first, last = r["grad_norms"][0, 0], r["grad_norms"][0, -1]
+    assert first < last / 100  # sigma' <= 1/4 per layer: six layers shrink it by far more
+
+
+def test_playground_explorer_controls_and_refusals():
+    ex = widgets.playground_explorer(kernel_free_strip=False)
+    ex.live.set(dataset="moons", depth=3, units=8, activation="relu", steps=51)
+    assert ex.live.error is None and ex.live.result["grad_norms"].shape == (51, 4)
+    ex.live.set(lr=0.0)
+    assert "lr must be positive" in ex.live.message.value
+    ex.live.refresh(lr=1e6, steps=5)  # absurd rate: trains (possibly badly) without crashing
+    assert ex.live.error is None or isinstance(ex.live.error, ValueError)
