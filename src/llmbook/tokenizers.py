@@ -204,16 +204,22 @@ class BPETokenizer:
             touched = set()
             for w in list(where[pair]):
                 word, f = words[w], freqs[w]
-                for p in itertools.pairwise(word):
-                    pair_counts[p] -= f
-                    where[p].discard(w)
-                    touched.add(p)
-                word = _merge(word, pair, new_id)
-                words[w] = word
-                for p in itertools.pairwise(word):
-                    pair_counts[p] += f
-                    where[p].add(w)
-                    touched.add(p)
+                new_word = _merge(word, pair, new_id)
+                words[w] = new_word
+                before = Counter(zip(word, word[1:]))
+                after = Counter(zip(new_word, new_word[1:]))
+                for p, c in before.items():
+                    delta = after.get(p, 0) - c
+                    if delta:
+                        pair_counts[p] += delta * f
+                        touched.add(p)
+                        if p not in after:
+                            where[p].discard(w)
+                for p, c in after.items():
+                    if p not in before:
+                        pair_counts[p] += c * f
+                        where[p].add(w)
+                        touched.add(p)
             where.pop(pair, None)
             pair_counts.pop(pair, None)
             touched.discard(pair)
