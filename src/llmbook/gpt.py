@@ -327,13 +327,15 @@ def train(
     max_seconds=None,
     params=None,
     dtype=np.float64,
+    callback=None,
 ) -> TrainResult:
     r"""Train a tiny GPT with Adam on random windows of ``train_data``.
 
     The learning rate rises linearly over ``warmup`` steps and then decays along a cosine to
     a tenth of ``lr``. The validation loss is :func:`evaluate` on the first ``eval_windows``
     windows of ``val_data``, every ``eval_every`` steps and at the end. Training stops after
-    ``steps`` steps or, if given, once ``max_seconds`` have passed.
+    ``steps`` steps or, if given, once ``max_seconds`` have passed. ``callback(step, train_loss,
+    val_loss)``, if given, is called after each validation.
 
     Returns:
         a :class:`TrainResult`.
@@ -358,6 +360,8 @@ def train(
         if step % eval_every == 0 or step == steps or out_of_time:
             res.val_steps.append(step)
             res.val_loss.append(evaluate(params, cfg, val_data, max_windows=eval_windows))
+            if callback is not None:
+                callback(step, loss, res.val_loss[-1])
         if out_of_time:
             break
     res.seconds = time.perf_counter() - t0
