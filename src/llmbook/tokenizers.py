@@ -26,6 +26,7 @@ import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 __all__ = ["BPETokenizer", "CharTokenizer", "pre_tokenize"]
 
@@ -206,8 +207,8 @@ class BPETokenizer:
                 word, f = words[w], freqs[w]
                 new_word = _merge(word, pair, new_id)
                 words[w] = new_word
-                before = Counter(zip(word, word[1:]))
-                after = Counter(zip(new_word, new_word[1:]))
+                before = Counter(pairwise(word))
+                after = Counter(pairwise(new_word))
                 for p, c in before.items():
                     delta = after.get(p, 0) - c
                     if delta:
