@@ -35,14 +35,14 @@ __all__ = ["DEFAULTS", "Data", "baselines", "cache_dir", "prepare", "trained"]
 DEFAULTS = {
     "n_train_lines": 4000,
     "n_val_lines": 1000,
-    "min_count": 5,
+    "min_count": 10,
     "n_ctx": 64,
     "d_model": 64,
     "n_head": 4,
     "n_layer": 2,
     "steps": 1200,
     "batch_size": 16,
-    "lr": 1e-2,
+    "lr": 3e-3,
     "warmup": 50,
     "seed": 0,
     "eval_every": 100,
@@ -81,9 +81,10 @@ def prepare(
             f"n_train_lines + n_val_lines must be at most {len(lines)} and both positive"
         )
     train_lines, val_lines = lines[:n_train_lines], lines[-n_val_lines:]
-    tok = CharTokenizer(train_lines, min_count=min_count)
-    train_ids = np.array(tok.encode("\n".join(train_lines)), dtype=np.int64)
-    val_ids = np.array(tok.encode("\n".join(val_lines)), dtype=np.int64)
+    train_text, val_text = "\n".join(train_lines), "\n".join(val_lines)
+    tok = CharTokenizer(train_text, min_count=min_count)
+    train_ids = np.array(tok.encode(train_text), dtype=np.int64)
+    val_ids = np.array(tok.encode(val_text), dtype=np.int64)
     return Data(tok, tok.decode(train_ids), tok.decode(val_ids), train_ids, val_ids)
 
 
@@ -124,7 +125,7 @@ def _source_hash() -> str:
 def trained(
     data: Data,
     settings: dict | None = None,
-    cache: pathlib.Path | None | bool = True,
+    cache: pathlib.Path | bool | None = True,
     callback=None,
 ):
     """Train (or load from the cache) the experiment's GPT in float32.
