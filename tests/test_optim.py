@@ -1,0 +1,188 @@
+"""SGD and Adam against Keras 3's optimizers: the same gradients give the same trajectory.
+
+Keras keeps the learning rate in a float32 variable even for float64 weights (0.1 becomes
+0.100000001490116), and turns Python floats such as momentum and Adam's betas into
+float32 constants before casting them (0.999 becomes 0.99900001287). The exact
+comparisons therefore use hyperparameters that float32 represents exactly (sums of
+powers of two); separate tests show that with Keras's defaults the float32 rounding is
+the only difference, well below 1e-6.
+"""
+
+import numpy as np
+import pytest
+
+from llmbook.optim import SGD, Adam
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+
+    return keras
+
+
+def _keras_trajectory(tf, opt, start, grads):
+    """Apply each gradient in ``grads`` to copies of ``start`` with a Keras optimizer."""
+    vs = [tf.Variable(s.copy(), dtype=tf.float64) for s in start]
+    out = []
+    for step in grads:
+        opt.apply_gradients([(tf.constant(g), v) for g, v in zip(step, vs, strict=True)])
+        out.append([v.numpy().copy() for v in vs])
+    return out
+
+
+def _our_trajectory(opt, start, grads):
+    params = [s.copy() for s in start]
+    out = []
+    for step in grads:
+        opt.apply(params, step)
+        out.append([p.copy() for p in params])
+    return out
+
+
+def _inputs(rng, steps=25, scale=1.0):
+    start = [rng.normal(size=(3, 4)), rng.normal(size=4)]
+    grads = [[scale * rng.normal(size=(3, 4)), scale * rng.normal(size=4)] for _ in range(steps)]
+    return start, grads
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"learning_rate": 0.125},
+        {"learning_rate": 0.0625, "momentum": 0.75},
+        {"learning_rate": 0.0625, "momentum": 0.5, "nesterov": True},
+    ],
+)
+def test_sgd_matches_keras(tf, keras, rng, kwargs):
+    start, grads = _inputs(rng)
+    ours = _our_trajectory(SGD(**kwargs), start, grads)
+    ref = _keras_trajectory(tf, keras.optimizers.SGD(**kwargs), start, grads)
+    for a, b in zip(ours, ref, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-6])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"learning_rate": 2**-10, "beta_1": 0.875, "beta_2": 1 - 2**-10, "epsilon": 2**-23},
+        {"learning_rate": 2**-7, "beta_1": 0.5, "beta_2": 0.75, "epsilon": 2**-10},
+    ],
+)
+def test_adam_matches_keras(tf, keras, rng, kwargs, scale):
+    """Gradients of size 1e-6 make the epsilon placement visible: the paper's placement
+    (epsilon added to the bias-corrected sqrt(v_hat)) would differ by several percent."""
+    start, grads = _inputs(rng, scale=scale)
+    ours = _our_trajectory(Adam(**kwargs), start, grads)
+    ref = _keras_trajectory(tf, keras.optimizers.Adam(**kwargs), start, grads)
+    for a, b in zip(ours, ref, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-14)
+
+
+def test_adam_with_keras_defaults_agrees_to_float32_rounding(tf, keras, rng):
+    start, grads = _inputs(rng)
+    ours = _our_trajectory(Adam(), start, grads)
+    ref = _keras_trajectory(tf, keras.optimizers.Adam(), start, grads)
+    for a, b in zip(ours, ref, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-9)
+
+
+def test_adam_epsilon_placement_is_keras_not_the_paper(tf, keras, rng):
+    """With tiny gradients, epsilon added to sqrt(v_hat) (the paper) moves the weights
+    visibly differently from epsilon added to sqrt(v) (Keras); ours follows Keras."""
+    start, grads = _inputs(rng, scale=1e-7)
+    kw = {"learning_rate": 2**-10, "beta_1": 0.875, "beta_2": 1 - 2**-10, "epsilon": 2**-23}
+    ref = _keras_trajectory(tf, keras.optimizers.Adam(**kw), start, grads)
+    ours = _our_trajectory(Adam(**kw), start, grads)
+    w, m, v = start[1].copy(), 0.0, 0.0
+    for t, (_, g) in enumerate(grads, start=1):
+        m = 0.875 * m + 0.125 * g
+        v = (1 - 2**-10) * v + 2**-10 * g * g
+        m_hat, v_hat = m / (1 - 0.875**t), v / (1 - (1 - 2**-10) ** t)
+        w = w - 2**-10 * m_hat / (np.sqrt(v_hat) + 2**-23)
+    np.testing.assert_allclose(ours[-1][1], ref[-1][1], rtol=1e-11)
+    assert np.max(np.abs(w - ref[-1][1]) / np.abs(ref[-1][1] - start[1])) > 1e-3
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (lambda: Adam(keras_float32=True), lambda k: k.optimizers.Adam()),
+        (
+            lambda: Adam(0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-5, keras_float32=True),
+            lambda k: k.optimizers.Adam(0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-5),
+        ),
+        (
+            lambda: SGD(0.1, momentum=0.9, keras_float32=True),
+            lambda k: k.optimizers.SGD(0.1, momentum=0.9),
+        ),
+    ],
+    ids=["adam-defaults", "adam-custom", "sgd-momentum"],
+)
+def test_keras_float32_option_reproduces_keras_exactly(tf, keras, rng, ours, theirs):
+    start, grads = _inputs(rng, steps=60)
+    a = _our_trajectory(ours(), start, grads)
+    b = _keras_trajectory(tf, theirs(keras), start, grads)
+    for x, y in zip(a[-1], b[-1], strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
+
+
+def test_the_only_difference_at_lr_0_1_is_float32_rounding(tf, keras, rng):
+    start, grads = _inputs(rng)
+    ref = _keras_trajectory(tf, keras.optimizers.SGD(learning_rate=0.1), start, grads)
+    exact = _our_trajectory(SGD(learning_rate=0.1), start, grads)
+    rounded = _our_trajectory(SGD(learning_rate=float(np.float32(0.1))), start, grads)
+    np.testing.assert_allclose(rounded[-1][0], ref[-1][0], rtol=1e-13)
+    np.testing.assert_allclose(exact[-1][0], ref[-1][0], rtol=1e-6)
+    assert np.max(np.abs(exact[-1][0] - ref[-1][0])) > 1e-10
+
+
+def test_adam_first_step_by_hand():
+    """Step 1 with g = 2, lr = 0.1, beta_1 = 0.9, beta_2 = 0.999, eps = 1e-7:
+    m = 0.1 * 2 = 0.2, v = 0.001 * 4 = 0.004,
+    alpha_1 = 0.1 * sqrt(1 - 0.999) / (1 - 0.9) = 0.1 * 0.0316228 / 0.1 = 0.0316228,
+    step = 0.0316228 * 0.2 / (sqrt(0.004) + 1e-7) = 0.0316228 * 0.2 / 0.0632457 = 0.1 (minus 1.6e-7).
+    So Adam's first step is (almost exactly) lr * sign(g), whatever the size of g."""
+    w = np.array([1.0])
+    Adam(learning_rate=0.1).apply([w], [np.array([2.0])])
+    assert w[0] == pytest.approx(0.9, abs=1e-6)
+
+
+def test_sgd_step_by_hand():
+    """w = 0.5, g = -0.05845, lr = 0.1: w - lr g = 0.505845 (chapter 4's neuron)."""
+    w = np.array([0.5])
+    SGD(learning_rate=0.1).apply([w], [np.array([-0.05845])])
+    assert w[0] == pytest.approx(0.505845, abs=1e-12)
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.1, float("nan")])
+@pytest.mark.parametrize("cls", [SGD, Adam])
+def test_non_positive_learning_rate_refused(cls, lr):
+    with pytest.raises(ValueError, match="learning_rate"):
+        cls(learning_rate=lr)
+
+
+def test_optimizer_errors():
+    with pytest.raises(ValueError, match="momentum"):
+        SGD(momentum=1.0)
+    with pytest.raises(ValueError, match="beta_1"):
+        Adam(beta_1=1.0)
+    with pytest.raises(ValueError, match="epsilon"):
+        Adam(epsilon=0)
+    opt = SGD()
+    with pytest.raises(ValueError, match="same length"):
+        opt.apply([np.zeros(2)], [])
+    with pytest.raises(ValueError, match=r"grads\[0\] must have shape"):
+        opt.apply([np.zeros(2)], [np.zeros(3)])
+    with pytest.raises(ValueError, match="finite"):
+        opt.apply([np.zeros(2)], [np.array([np.nan, 0.0])])
+    with pytest.raises(TypeError, match="float64 numpy array"):
+        opt.apply([[0.0, 0.0]], [np.zeros(2)])
+    adam = Adam()
+    adam.apply([np.zeros(2)], [np.ones(2)])
+    with pytest.raises(ValueError, match="same parameters"):
+        adam.apply([np.zeros(3)], [np.ones(3)])
