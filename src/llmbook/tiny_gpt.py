@@ -12,8 +12,8 @@ tests use the same settings:
 - :func:`trained`: the numpy GPT trained with :func:`llmbook.gpt.train`. The trained
   weights and the training record can be kept in a cache folder (the book uses
   ``_build/llmbook-cache``, never committed), so that building the book after running the
-  notebooks does not train twice. The key of a cached file is a hash of the settings and
-  of the source code of the model, so a change to either trains again.
+  notebooks does not train twice. The key of a cached file is a hash of the settings, of the
+  training data and of the source code of the model, so a change to any of them trains again.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ DEFAULTS = {
     "n_val_lines": 1000,
     "min_count": 10,
     "n_ctx": 64,
-    "d_model": 64,
+    "d_model": 96,
     "n_head": 4,
     "n_layer": 2,
     "steps": 1200,
@@ -117,7 +117,7 @@ def cache_dir(start=None) -> pathlib.Path | None:
 
 def _source_hash() -> str:
     h = hashlib.sha256()
-    for name in ("gpt.py", "block.py", "attention.py", "activations.py", "tiny_gpt.py"):
+    for name in ("gpt.py", "block.py", "attention.py", "activations.py", "tokenizers.py"):
         h.update((resources.files("llmbook") / name).read_bytes())
     return h.hexdigest()[:16]
 
