@@ -12,6 +12,7 @@ sigmoid    :math:`\sigma(z) = 1 / (1 + e^{-z})`                    :math:`\sigma
 tanh       :math:`(e^z - e^{-z}) / (e^z + e^{-z})`               :math:`1 - \tanh^2 z`
 relu       :math:`\max(0, z)`                                    :math:`1` if :math:`z > 0` else :math:`0`
 linear     :math:`z`                                             :math:`1`
+gelu       :math:`\tfrac12 z\,(1 + \tanh u)` (see :func:`gelu`)       see :func:`gelu_grad`
 =========  ====================================================  ==================================
 """
 
@@ -23,6 +24,8 @@ from ._checks import as_array
 
 __all__ = [
     "NAMES",
+    "gelu",
+    "gelu_grad",
     "get",
     "linear",
     "linear_grad",
@@ -142,11 +145,49 @@ def softmax(z, axis: int = -1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+_GELU_C = np.sqrt(2.0 / np.pi)
+_GELU_A = 0.044715
+
+
+def gelu(z):
+    r"""GELU, the Gaussian error linear unit, in the tanh form GPT-2 uses.
+
+    .. math:: \mathrm{GELU}(z) \approx \tfrac12 z\,\big(1 + \tanh u\big), \qquad
+              u = \sqrt{2/\pi}\,\big(z + 0.044715\,z^3\big)
+
+    (Hendrycks & Gimpel 2016). The exact GELU is :math:`z\,\Phi(z)`, with :math:`\Phi` the
+    standard normal distribution function; the two differ by less than :math:`10^{-3}`.
+    :math:`u` is computed from :math:`z` clipped to :math:`[-20, 20]`, where
+    :math:`\tanh u` is already :math:`\pm 1` in float64, so :math:`z^3` never overflows.
+
+    Shapes and errors as in :func:`sigmoid`.
+    """
+    z = as_array(z, "z")
+    zc = np.clip(z, -20.0, 20.0)
+    t = np.tanh(_GELU_C * (zc + _GELU_A * zc * zc * zc))
+    return 0.5 * z * (1.0 + t)
+
+
+def gelu_grad(z):
+    r"""Derivative of the tanh-form GELU.
+
+    .. math:: \mathrm{GELU}'(z) = \tfrac12(1 + \tanh u)
+              + \tfrac12 z\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\, z^2)
+
+    Shapes and errors as in :func:`sigmoid`.
+    """
+    z = as_array(z, "z")
+    zc = np.clip(z, -20.0, 20.0)  # for |z| > 20, 1 - tanh^2 u is exactly 0
+    t = np.tanh(_GELU_C * (zc + _GELU_A * zc * zc * zc))
+    return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * _GELU_C * (1.0 + 3 * _GELU_A * zc * zc)
+
+
 _REGISTRY = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
     "relu": (relu, relu_grad),
     "linear": (linear, linear_grad),
+    "gelu": (gelu, gelu_grad),
 }
 
 #: The names :func:`get` knows.

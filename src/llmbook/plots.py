@@ -15,9 +15,11 @@ from . import activations
 __all__ = [
     "activation_figure",
     "activation_panels_figure",
+    "attention_map_figure",
     "descent_figure",
     "loss_comparison_figure",
     "loss_curve_figure",
+    "next_token_figure",
     "playground_figure",
     "training_figure",
     "update_activation_panels",
@@ -526,4 +528,47 @@ def update_playground(fig, prob, hidden_maps, grad_norms, k, title=""):
         art["ax_g"].set_ylim(positive.min() / 2, positive.max() * 2)
     art["ax_g"].set_title(f"gradient per layer, step {step}", fontsize=9)
     art["ax"].set_title(title, fontsize=9)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Part II: the next-token distribution and attention maps.
+# ---------------------------------------------------------------------------
+
+
+def next_token_figure(probs, k: int = 12, title: str = ""):
+    """The ``k`` largest probabilities of a next-token distribution, as bars in decreasing order.
+
+    Args:
+        probs: 1-D distribution ``[V]`` (e.g. from :func:`llmbook.sampling.next_token_distribution`).
+        k: number of bars.
+        title: the axes title.
+    Returns:
+        a :class:`matplotlib.figure.Figure`.
+    """
+    probs = np.asarray(probs, dtype=float)
+    order = np.argsort(-probs, kind="stable")[:k]
+    fig, ax = plt.subplots(figsize=(5.0, 2.8))
+    ax.bar(np.arange(len(order)) + 1, probs[order], color="C0")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("rank of the token (most likely first)")
+    ax.set_ylabel("probability")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def attention_map_figure(weights, title: str = ""):
+    """A heat map of attention weights ``[T_q, T_k]`` (rows: queries, columns: keys), on [0, 1].
+
+    Returns:
+        a :class:`matplotlib.figure.Figure`.
+    """
+    weights = np.asarray(weights, dtype=float)
+    fig, ax = plt.subplots(figsize=(3.8, 3.5))
+    ax.imshow(weights, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xlabel("key position")
+    ax.set_ylabel("query position")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
     return fig

@@ -58,6 +58,8 @@ __all__ = [
     "Explorer",
     "LiveExplorer",
     "activation_explorer",
+    "attention_explorer",
+    "attention_maps",
     "backprop_explorer",
     "figure_png",
     "kernel_free",
@@ -65,6 +67,7 @@ __all__ = [
     "loss_explorer",
     "neuron_explorer",
     "playground_explorer",
+    "sampling_explorer",
 ]
 
 #: The caption under every kernel-free strip.
@@ -1050,3 +1053,130 @@ def playground_explorer(kernel_free_strip: bool = True) -> Explorer:
             render, ks, description="training step", options=list(_PLAYGROUND_CONFIGS), play=True
         )
     return Explorer("Network playground", live, strip)
+
+
+# ---------------------------------------------------------------------------
+# Part II: sampling and attention explorers (kernel-free strips).
+# ---------------------------------------------------------------------------
+
+
+def _token_table(tokens, probs, k) -> str:
+    order = np.argsort(-np.asarray(probs), kind="stable")[:k]
+    rows = "".join(
+        f"<tr><td>{r + 1}</td><td>{html.escape(str(tokens[i]))}</td><td>{probs[i]:.3f}</td></tr>"
+        for r, i in enumerate(order)
+    )
+    return (
+        f'<table style="font-size:85%"><tr><th>rank</th><th>token</th><th>p</th></tr>{rows}</table>'
+    )
+
+
+def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
+                      top_k: int = 5, top_p: float = 0.8, k_shown: int = 12):  # fmt: skip
+    r"""Temperature, top-k and top-p applied to one next-token distribution, kernel-free.
+
+    A slider picks the temperature :math:`\tau`, toggle buttons the truncation (none,
+    top-k, top-p); each frame shows :func:`llmbook.sampling.next_token_distribution` as bars
+    (:func:`llmbook.plots.next_token_figure`) and the most likely tokens with their
+    probabilities.
+
+    Args:
+        logits: ``[V]`` logits (e.g. ``log`` of a model's probabilities).
+        tokens: the ``V`` tokens, for the readout.
+        temperatures: the slider's values, each > 0.
+        top_k, top_p: the truncation settings offered.
+        k_shown: number of tokens drawn and listed.
+    Returns:
+        the ``VBox`` of :func:`kernel_free`.
+    Raises:
+        ValueError: ``tokens`` and ``logits`` of different lengths, or bad settings.
+    """
+    from . import sampling
+
+    logits = np.asarray(logits, dtype=float)
+    if logits.ndim != 1 or len(tokens) != logits.size:
+        raise ValueError(
+            f"logits must be 1-D with one entry per token, got {logits.shape} and {len(tokens)} tokens"
+        )
+    options = ["no truncation", f"top-k, k = {top_k}", f"top-p, p = {top_p}"]
+    settings = dict(zip(options, [{}, {"top_k": top_k}, {"top_p": top_p}], strict=True))
+
+    def render(tau, option):
+        q = sampling.next_token_distribution(logits, temperature=tau, **settings[option])
+        fig = _new_figure(plots.next_token_figure, q, k_shown, title=f"τ = {tau}, {option}")
+        n = int(np.sum(q > 0))
+        return fig, _token_table(tokens, q, k_shown) + f"<p>tokens that can be drawn: {n:,}</p>"
+
+    return kernel_free(render, list(temperatures), description="temperature τ",
+                       options=options, options_description="truncation",
+                       initial=min(3, len(temperatures) - 1))  # fmt: skip
+
+
+def attention_maps(params, cfg, ids, temperature: float = 1.0) -> list:
+    r"""The causal attention weights of every block of a :mod:`llmbook.gpt` model for ``ids``.
+
+    Runs :func:`llmbook.gpt.forward`, then recomputes each block's attention on its
+    layer-normalised input :math:`\operatorname{LN}_1(\mathbf x) = \boldsymbol\gamma\odot\hat{\mathbf x} + \boldsymbol\beta`
+    with the scores divided by ``temperature`` (at 1, these are the weights the model uses).
+
+    Returns:
+        list of ``n_layer`` arrays ``[n_head, T, T]``.
+    """
+    from . import attention, gpt
+
+    ids = np.asarray(ids)
+    _, cache = gpt.forward(params, cfg, ids)
+    out = []
+    for layer, c in enumerate(cache["blocks"]):
+        p = params["blocks"][layer]
+        x = c["ln1"]["xhat"] * p["ln1"]["gamma"] + p["ln1"]["beta"]  # [1, T, d]
+        _, A = attention.multi_head_attention(
+            x,
+            x,
+            p["attn"],
+            cfg.n_head,
+            mask=attention.causal_mask(ids.size),
+            temperature=temperature,
+        )
+        out.append(A[0])
+    return out
+
+
+def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0, 2.0)):
+    r"""The attention maps of a trained :mod:`llmbook.gpt` model, kernel-free.
+
+    Toggle buttons pick a sentence and a softmax temperature; a slider steps through every
+    (block, head) pair. Each frame is the head's causal attention weights, computed by
+    :func:`llmbook.attention.multi_head_attention` on the block's layer-normalised input
+    (the residual stream from :func:`llmbook.gpt.forward`), with the scores divided by the
+    temperature; the readout lists the characters by position.
+
+    Args:
+        params, cfg: the model (:func:`llmbook.gpt.init_params`, :class:`llmbook.gpt.GPTConfig`).
+        tokenizer: with ``encode`` and ``decode``.
+        sentences: strings of at most ``cfg.n_ctx`` characters.
+        temperatures: softmax temperatures offered (1 is the model's own).
+    Returns:
+        the ``VBox`` of :func:`kernel_free`.
+    """
+    maps = {
+        (s, tau, layer): a
+        for s in sentences
+        for tau in temperatures
+        for layer, a in enumerate(attention_maps(params, cfg, tokenizer.encode(s), tau))
+    }
+    pairs = [(layer, h) for layer in range(cfg.n_layer) for h in range(cfg.n_head)]
+    options = [f"{s[:8]}… τ = {tau}" for s in sentences for tau in temperatures]
+    keys = [(s, tau) for s in sentences for tau in temperatures]
+
+    def render(pair, option):
+        s, tau = keys[options.index(option)]
+        layer, h = pair
+        fig = _new_figure(plots.attention_map_figure, maps[(s, tau, layer)][h],
+                          title=f"block {layer + 1}, head {h + 1}, τ = {tau}")  # fmt: skip
+        chars = " ".join(f"{i}:{html.escape(c)}" for i, c in enumerate(s))
+        return fig, f"<p style='max-width:22em'>{chars}</p>"
+
+    return kernel_free(render, pairs, description="block, head",
+                       labels=[f"{layer + 1}.{h + 1}" for layer, h in pairs],
+                       options=options, options_description="sentence")  # fmt: skip

@@ -1,0 +1,238 @@
+r"""The Transformer decoder block: layer normalisation, feed-forward, residuals; forward and backward.
+
+A *pre-norm* block (GPT-2, Xiong et al. 2020) normalises the input of each sub-layer and
+adds the sub-layer's output to the residual stream:
+
+.. math::
+    \mathbf h = \mathbf x + \operatorname{MHA}(\operatorname{LN}_1(\mathbf x)), \qquad
+    \mathbf y = \mathbf h + \operatorname{FFN}(\operatorname{LN}_2(\mathbf h)).
+
+The original *post-norm* block (Vaswani et al. 2017) normalises after the addition:
+
+.. math::
+    \mathbf h = \operatorname{LN}_1(\mathbf x + \operatorname{MHA}(\mathbf x)), \qquad
+    \mathbf y = \operatorname{LN}_2(\mathbf h + \operatorname{FFN}(\mathbf h)).
+
+Self-attention in the block is causal. Every forward function returns ``(output, cache)``
+and its backward partner maps the upstream gradient and the cache to the gradients of the
+input and of every parameter (dicts shaped like the parameters).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import attention
+from ._checks import positive
+from .activations import gelu, gelu_grad
+from .attention import _as_float
+
+__all__ = [
+    "block_backward",
+    "block_forward",
+    "feed_forward",
+    "feed_forward_backward",
+    "init_block_params",
+    "layer_norm",
+    "layer_norm_backward",
+]
+
+
+def layer_norm(x, gamma, beta, eps: float = 1e-5):
+    r"""Layer normalisation over the last axis (Ba, Kiros & Hinton 2016).
+
+    .. math:: \mu = \frac1d\sum_i x_i,\quad \sigma^2 = \frac1d\sum_i (x_i-\mu)^2,\quad
+              \hat x_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}},\quad y_i = \gamma_i \hat x_i + \beta_i
+
+    Args:
+        x: ``[..., d]``.
+        gamma, beta: scale and shift ``[d]``.
+        eps: :math:`\epsilon > 0` (1e-5 in GPT-2).
+    Returns:
+        ``(y, cache)`` with ``y`` of ``x``'s shape.
+    Raises:
+        TypeError, ValueError: bad arrays or shapes, ``eps <= 0``.
+    """
+    x = _as_float(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must have at least one dimension for layer_norm")
+    gamma, beta = _as_float(gamma, "gamma", ndim=(1,)), _as_float(beta, "beta", ndim=(1,))
+    d = x.shape[-1]
+    if gamma.shape != (d,) or beta.shape != (d,):
+        raise ValueError(
+            f"gamma and beta must have shape ({d},), got {gamma.shape} and {beta.shape}"
+        )
+    eps = positive(eps, "eps")
+    mu = x.mean(axis=-1, keepdims=True)
+    xc = x - mu
+    var = np.mean(xc * xc, axis=-1, keepdims=True)
+    rstd = 1.0 / np.sqrt(var + eps)
+    xhat = xc * rstd
+    return gamma * xhat + beta, {"xhat": xhat, "rstd": rstd, "gamma": gamma}
+
+
+def layer_norm_backward(dy, cache):
+    r"""Backward pass of :func:`layer_norm`.
+
+    .. math:: \frac{\partial L}{\partial \gamma} = \sum \frac{\partial L}{\partial y}\odot\hat x,\quad
+              \frac{\partial L}{\partial \beta} = \sum \frac{\partial L}{\partial y},\quad
+              \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}\Big(g - \bar g - \hat x\,\overline{g\odot\hat x}\Big),
+              \ g = \gamma\odot\frac{\partial L}{\partial y}
+
+    where the bars are means over the last axis.
+
+    Returns:
+        ``(dx, {"gamma": dgamma, "beta": dbeta})``.
+    """
+    xhat, rstd, gamma = cache["xhat"], cache["rstd"], cache["gamma"]
+    dy = np.asarray(dy)
+    d = dy.shape[-1]
+    g = dy * gamma
+    dx = rstd * (
+        g - g.mean(axis=-1, keepdims=True) - xhat * np.mean(g * xhat, axis=-1, keepdims=True)
+    )
+    flat_dy, flat_xhat = dy.reshape(-1, d), xhat.reshape(-1, d)
+    return dx, {"gamma": (flat_dy * flat_xhat).sum(0), "beta": flat_dy.sum(0)}
+
+
+def feed_forward(x, params):
+    r"""The position-wise feed-forward network, :math:`\operatorname{FFN}(\mathbf x) = \operatorname{GELU}(\mathbf x W_1 + b_1) W_2 + b_2`.
+
+    Args:
+        x: ``[..., d]``.
+        params: dict with ``W_1`` ``[d, d_ff]``, ``b_1`` ``[d_ff]``, ``W_2`` ``[d_ff, d]``, ``b_2`` ``[d]``.
+    Returns:
+        ``(y, cache)`` with ``y`` of ``x``'s shape.
+    """
+    x = _as_float(x, "x")
+    d = x.shape[-1]
+    W1, W2 = params["W_1"], params["W_2"]
+    if W1.shape[0] != d or W2.shape != (W1.shape[1], d):
+        raise ValueError(
+            f"params W_1 must be ({d}, d_ff) and W_2 (d_ff, {d}), got {W1.shape} and {W2.shape}"
+        )
+    a = x @ W1 + params["b_1"]  # [..., d_ff]
+    g = gelu(a).astype(a.dtype, copy=False)
+    return g @ W2 + params["b_2"], {"x": x, "a": a, "g": g, "params": params}
+
+
+def feed_forward_backward(dy, cache):
+    r"""Backward pass of :func:`feed_forward`; GELU contributes :math:`\mathrm{GELU}'(a)` elementwise.
+
+    Returns:
+        ``(dx, grads)`` with ``grads`` keyed ``W_1, b_1, W_2, b_2``.
+    """
+    p, x, a, g = cache["params"], cache["x"], cache["a"], cache["g"]
+    d, d_ff = x.shape[-1], a.shape[-1]
+    grads = {
+        "W_2": g.reshape(-1, d_ff).T @ dy.reshape(-1, d),
+        "b_2": dy.reshape(-1, d).sum(0),
+    }
+    da = (dy @ p["W_2"].T) * gelu_grad(a).astype(a.dtype, copy=False)
+    grads["W_1"] = x.reshape(-1, d).T @ da.reshape(-1, d_ff)
+    grads["b_1"] = da.reshape(-1, d_ff).sum(0)
+    return da @ p["W_1"].T, grads
+
+
+def init_block_params(
+    d_model: int, d_ff: int | None = None, rng=None, scale: float = 0.02, n_layer: int = 1
+) -> dict:
+    r"""Weights of one decoder block, initialised as in GPT-2.
+
+    Matrices :math:`\sim\mathcal N(0, 0.02^2)`, the two projections that write into the
+    residual stream (``attn.W_o`` and ``ffn.W_2``) scaled down by :math:`1/\sqrt{2 n_\text{layer}}`;
+    biases 0; layer-norm :math:`\gamma = 1`, :math:`\beta = 0`.
+
+    Returns:
+        dict ``{"ln1": {gamma, beta}, "attn": {...}, "ln2": {gamma, beta}, "ffn": {W_1, b_1, W_2, b_2}}``.
+    """
+    if isinstance(d_model, bool) or not isinstance(d_model, (int, np.integer)) or d_model < 1:
+        raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
+    d_ff = 4 * d_model if d_ff is None else d_ff
+    rng = np.random.default_rng(rng)
+    attn = attention.init_attention_params(d_model, rng, scale)
+    attn["W_o"] /= np.sqrt(2 * n_layer)
+    return {
+        "ln1": {"gamma": np.ones(d_model), "beta": np.zeros(d_model)},
+        "attn": attn,
+        "ln2": {"gamma": np.ones(d_model), "beta": np.zeros(d_model)},
+        "ffn": {
+            "W_1": rng.normal(0.0, scale, size=(d_model, d_ff)),
+            "b_1": np.zeros(d_ff),
+            "W_2": rng.normal(0.0, scale / np.sqrt(2 * n_layer), size=(d_ff, d_model)),
+            "b_2": np.zeros(d_model),
+        },
+    }
+
+
+def block_forward(x, params: dict, n_head: int, norm: str = "pre", mask=None, eps: float = 1e-5):
+    r"""Forward pass of one decoder block (causal self-attention + feed-forward).
+
+    Args:
+        x: the residual stream ``[..., T, d]``.
+        params: as from :func:`init_block_params`.
+        n_head: number of attention heads.
+        norm: ``"pre"`` (GPT-2) or ``"post"`` (the original Transformer).
+        mask: the attention mask; default the causal mask ``[T, T]``.
+        eps: the layer-norm :math:`\epsilon`.
+    Returns:
+        ``(y, cache)`` with ``y`` ``[..., T, d]``.
+    Raises:
+        ValueError: unknown ``norm``; bad shapes (see :func:`llmbook.attention.mha_forward`).
+    """
+    if norm not in ("pre", "post"):
+        raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
+    x = _as_float(x, "x", ndim=(2, 3))
+    if mask is None:
+        mask = attention.causal_mask(x.shape[-2])
+    p = params
+    if norm == "pre":
+        u, c_ln1 = layer_norm(x, p["ln1"]["gamma"], p["ln1"]["beta"], eps)
+        a, c_attn = attention.mha_forward(u, u, p["attn"], n_head, mask)
+        h = x + a
+        v, c_ln2 = layer_norm(h, p["ln2"]["gamma"], p["ln2"]["beta"], eps)
+        f, c_ffn = feed_forward(v, p["ffn"])
+        y = h + f
+    else:
+        a, c_attn = attention.mha_forward(x, x, p["attn"], n_head, mask)
+        h, c_ln1 = layer_norm(x + a, p["ln1"]["gamma"], p["ln1"]["beta"], eps)
+        f, c_ffn = feed_forward(h, p["ffn"])
+        y, c_ln2 = layer_norm(h + f, p["ln2"]["gamma"], p["ln2"]["beta"], eps)
+    return y, {"norm": norm, "ln1": c_ln1, "attn": c_attn, "ln2": c_ln2, "ffn": c_ffn}
+
+
+def block_backward(dy, cache):
+    r"""Backward pass of :func:`block_forward`, by the chain rule through each sub-layer.
+
+    For the pre-norm block, the residual connections pass the gradient through unchanged
+    and add each branch's contribution:
+
+    .. math:: \frac{\partial L}{\partial \mathbf h} = \frac{\partial L}{\partial \mathbf y}
+              + \Big(\frac{\partial\,\mathrm{FFN}(\mathrm{LN}_2\mathbf h)}{\partial \mathbf h}\Big)^{\!\top}\frac{\partial L}{\partial \mathbf y},
+              \qquad
+              \frac{\partial L}{\partial \mathbf x} = \frac{\partial L}{\partial \mathbf h}
+              + \Big(\frac{\partial\,\mathrm{MHA}(\mathrm{LN}_1\mathbf x)}{\partial \mathbf x}\Big)^{\!\top}\frac{\partial L}{\partial \mathbf h}.
+
+    Args:
+        dy: upstream gradient ``[..., T, d]``.
+        cache: from :func:`block_forward`.
+    Returns:
+        ``(dx, grads)`` with ``grads`` shaped like the block's parameters.
+    """
+    dy = np.asarray(dy)
+    if cache["norm"] == "pre":
+        df = dy
+        dv, g_ffn = feed_forward_backward(df, cache["ffn"])
+        dh_ln, g_ln2 = layer_norm_backward(dv, cache["ln2"])
+        dh = dy + dh_ln
+        du_q, du_kv, g_attn = attention.mha_backward(dh, cache["attn"])
+        dx_ln, g_ln1 = layer_norm_backward(du_q + du_kv, cache["ln1"])
+        dx = dh + dx_ln
+    else:
+        ds, g_ln2 = layer_norm_backward(dy, cache["ln2"])  # s = h + f
+        dh_ffn, g_ffn = feed_forward_backward(ds, cache["ffn"])
+        dh = ds + dh_ffn
+        dr, g_ln1 = layer_norm_backward(dh, cache["ln1"])  # r = x + a
+        dx_q, dx_kv, g_attn = attention.mha_backward(dr, cache["attn"])
+        dx = dr + dx_q + dx_kv
+    return dx, {"ln1": g_ln1, "attn": g_attn, "ln2": g_ln2, "ffn": g_ffn}

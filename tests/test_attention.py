@@ -1,0 +1,191 @@
+"""Attention against keras.layers.MultiHeadAttention (same weights, float64) and hand derivations."""
+
+import numpy as np
+import pytest
+
+import llmbook  # noqa: F401  (silences TensorFlow before it is imported)
+from llmbook import attention as att
+from llmbook.gradcheck import check_gradient
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+
+    return keras
+
+
+def _keras_mha(keras, p, d, h, seq=4):
+    """A Keras MHA layer of h heads of width d/h, carrying our weights.
+
+    Keras stores query/key/value kernels as [d, h, d/h] (biases [h, d/h]) and the output
+    kernel as [h, d/h, d]; ours are the same numbers as [d, d] matrices whose columns
+    j*d_h:(j+1)*d_h belong to head j, so a reshape converts one into the other.
+    """
+    dh = d // h
+    layer = keras.layers.MultiHeadAttention(num_heads=h, key_dim=dh, dtype="float64")
+    x = np.zeros((1, seq, d))
+    layer(x, x)  # build
+    layer.set_weights(
+        [
+            p["W_q"].reshape(d, h, dh),
+            p["b_q"].reshape(h, dh),
+            p["W_k"].reshape(d, h, dh),
+            p["b_k"].reshape(h, dh),
+            p["W_v"].reshape(d, h, dh),
+            p["b_v"].reshape(h, dh),
+            p["W_o"].reshape(h, dh, d),
+            p["b_o"],
+        ]
+    )
+    return layer
+
+
+def _random_params(rng, d):
+    p = att.init_attention_params(d, rng, scale=0.4)
+    for n in "qkvo":
+        p[f"b_{n}"] = rng.normal(size=d)
+    return p
+
+
+@pytest.mark.parametrize(("d", "h"), [(8, 1), (12, 3), (16, 4)])
+@pytest.mark.parametrize("causal", [False, True])
+def test_mha_matches_keras(keras, rng, d, h, causal):
+    B, T_q, T_k = 2, 5, 5
+    x_q = rng.normal(size=(B, T_q, d))
+    x_kv = rng.normal(size=(B, T_k, d)) if not causal else x_q
+    p = _random_params(rng, d)
+    layer = _keras_mha(keras, p, d, h)
+    mask = att.causal_mask(T_q) if causal else None
+    ours, weights = att.multi_head_attention(x_q, x_kv, p, h, mask=mask)
+    theirs, scores = layer(x_q, x_kv, use_causal_mask=causal, return_attention_scores=True)
+    np.testing.assert_allclose(ours, np.asarray(theirs), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(weights, np.asarray(scores), atol=1e-6, rtol=0)
+
+
+def test_cross_attention_with_different_lengths_matches_keras(keras, rng):
+    d, h = 12, 2
+    x_q, x_kv = rng.normal(size=(3, 4, d)), rng.normal(size=(3, 7, d))
+    p = _random_params(rng, d)
+    layer = _keras_mha(keras, p, d, h)
+    ours, _ = att.multi_head_attention(x_q, x_kv, p, h)
+    np.testing.assert_allclose(ours, np.asarray(layer(x_q, x_kv)), atol=1e-6, rtol=0)
+
+
+def test_attention_by_hand():
+    """One query, two keys. Q = [1, 0], K = [[1, 0], [0, 1]], d_k = 2.
+
+    Scores q.k / sqrt(2) = [1/sqrt 2, 0]; weights = softmax = [e^a, 1] / (e^a + 1) with a = 1/sqrt 2,
+    so w_0 = sigmoid(1/sqrt 2). Output = w_0 V_0 + w_1 V_1 with V = [[10], [20]].
+    """
+    Q = np.array([[1.0, 0.0]])
+    K = np.array([[1.0, 0.0], [0.0, 1.0]])
+    V = np.array([[10.0], [20.0]])
+    out, A = att.scaled_dot_product_attention(Q, K, V)
+    w0 = 1 / (1 + np.exp(-1 / np.sqrt(2)))
+    np.testing.assert_allclose(A, [[w0, 1 - w0]], rtol=1e-14)
+    np.testing.assert_allclose(out, [[10 * w0 + 20 * (1 - w0)]], rtol=1e-14)
+
+
+def test_causal_mask_by_hand():
+    np.testing.assert_array_equal(att.causal_mask(3), [[1, 0, 0], [1, 1, 0], [1, 1, 1]])
+    # two new queries after three cached keys: positions 3 and 4 of 5
+    np.testing.assert_array_equal(att.causal_mask(2, 5), [[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]])
+
+
+def test_causal_attention_ignores_the_future(rng):
+    """Changing token 3 of 5 leaves the outputs at positions 0-2 unchanged."""
+    d, h = 8, 2
+    p = _random_params(rng, d)
+    x = rng.normal(size=(5, d))
+    y1, _ = att.multi_head_attention(x, x, p, h, mask=att.causal_mask(5))
+    x[3] += 5.0
+    y2, _ = att.multi_head_attention(x, x, p, h, mask=att.causal_mask(5))
+    np.testing.assert_array_equal(y1[:3], y2[:3])
+    assert np.max(np.abs(y1[3:] - y2[3:])) > 1e-3
+
+
+def test_temperature_scales_scores(rng):
+    Q, K, V = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    _, A2 = att.scaled_dot_product_attention(Q, K, V, temperature=2.0)
+    _, A1 = att.scaled_dot_product_attention(Q / 2, K, V)
+    np.testing.assert_allclose(A2, A1, rtol=1e-14)
+
+
+def test_sdpa_backward_matches_tensorflow(tf, rng):
+    Q, K, V = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 6, 5))
+    dO = rng.normal(size=(2, 4, 5))
+    mask = att.causal_mask(4, 6)
+    out_np, A = att.scaled_dot_product_attention(Q, K, V, mask=mask)
+    dQ, dK, dV = att.sdpa_backward(dO, Q, K, V, A)
+    tq, tk, tv = (tf.Variable(a) for a in (Q, K, V))
+    with tf.GradientTape() as tape:
+        s = tf.matmul(tq, tk, transpose_b=True) / np.sqrt(3.0)
+        s = tf.where(mask, s, tf.constant(-np.inf, tf.float64))
+        out = tf.matmul(tf.nn.softmax(s, axis=-1), tv)
+        loss = tf.reduce_sum(out * dO)
+    gq, gk, gv = tape.gradient(loss, [tq, tk, tv])
+    np.testing.assert_allclose(out_np, out.numpy(), atol=1e-13)
+    for ours, theirs in ((dQ, gq), (dK, gk), (dV, gv)):
+        np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-12)
+
+
+def test_mha_backward_against_finite_differences(rng):
+    d, h, T = 6, 2, 4
+    p = _random_params(rng, d)
+    x = rng.normal(size=(T, d))
+    G = rng.normal(size=(T, d))
+    mask = att.causal_mask(T)
+
+    def loss_x(xv):
+        return float(np.sum(att.multi_head_attention(xv, xv, p, h, mask=mask)[0] * G))
+
+    def grad_x(xv):
+        _, cache = att.mha_forward(xv, xv, p, h, mask=mask)
+        dq, dkv, _ = att.mha_backward(G, cache)
+        return dq + dkv
+
+    assert check_gradient(loss_x, grad_x, x) < 1e-7
+    _, cache = att.mha_forward(x, x, p, h, mask=mask)
+    _, _, grads = att.mha_backward(G, cache)
+    # The key bias adds q.b_k to every score of a query: the same constant across the keys,
+    # which the softmax ignores. Its gradient is therefore exactly 0 (up to rounding).
+    np.testing.assert_allclose(grads["b_k"], 0.0, atol=1e-13)
+    for name in (n for n in att.PARAM_NAMES if n != "b_k"):
+
+        def loss_p(v, name=name):
+            q = dict(p, **{name: v})
+            return float(np.sum(att.multi_head_attention(x, x, q, h, mask=mask)[0] * G))
+
+        assert check_gradient(loss_p, lambda v, name=name: grads[name], p[name]) < 1e-7, name
+
+
+def test_sqrt_dk_keeps_score_variance_near_one(rng):
+    """For q, k with independent N(0, 1) entries, q.k has variance d_k; divided by sqrt(d_k), 1."""
+    for d_k in (4, 64, 256):
+        q, k = rng.normal(size=(20000, d_k)), rng.normal(size=(20000, d_k))
+        dots = np.sum(q * k, axis=1)
+        assert np.var(dots) == pytest.approx(d_k, rel=0.05)
+        assert np.var(dots / np.sqrt(d_k)) == pytest.approx(1.0, rel=0.05)
+
+
+def test_bad_input_is_rejected(rng):
+    Q = rng.normal(size=(3, 4))
+    with pytest.raises(ValueError, match="same last dimension"):
+        att.scaled_dot_product_attention(Q, rng.normal(size=(3, 5)), rng.normal(size=(3, 2)))
+    with pytest.raises(ValueError, match="same number of positions"):
+        att.scaled_dot_product_attention(Q, Q, rng.normal(size=(2, 2)))
+    with pytest.raises(TypeError, match="mask must be a boolean"):
+        att.scaled_dot_product_attention(Q, Q, Q, mask=np.ones((3, 3)))
+    with pytest.raises(ValueError, match="at least one key"):
+        att.scaled_dot_product_attention(Q, Q, Q, mask=np.zeros((3, 3), dtype=bool))
+    with pytest.raises(ValueError, match="Q must hold only finite"):
+        att.scaled_dot_product_attention(np.full((3, 4), np.nan), Q, Q)
+    with pytest.raises(ValueError, match="temperature"):
+        att.scaled_dot_product_attention(Q, Q, Q, temperature=0)
+    with pytest.raises(ValueError, match="divisible"):
+        att.multi_head_attention(
+            rng.normal(size=(3, 6)), rng.normal(size=(3, 6)), att.init_attention_params(6), 4
+        )
+    with pytest.raises(ValueError, match="n_k must be >= n_q"):
+        att.causal_mask(4, 2)

@@ -1,0 +1,148 @@
+"""The numpy tiny GPT: gradients against tf.GradientTape (through Keras) and finite differences,
+the Keras twin's logits, and cached against uncached generation."""
+
+import numpy as np
+import pytest
+
+import llmbook  # noqa: F401
+from llmbook import gpt
+from llmbook.gradcheck import check_gradient
+
+CFG = gpt.GPTConfig(n_vocab=13, n_ctx=6, d_model=8, n_head=2, n_layer=2)
+
+
+def _random_params(rng, cfg=CFG):
+    params = gpt.init_params(cfg, seed=1)
+    for _, a in gpt.tree_leaves(params):
+        a += rng.normal(scale=0.3, size=a.shape)
+    return params
+
+
+def test_logits_match_keras_twin(rng):
+    from llmbook import keras_gpt
+
+    params = _random_params(rng)
+    model = keras_gpt.build(CFG, dtype="float64")
+    keras_gpt.set_numpy_params(model, params, CFG)
+    idx = rng.integers(0, CFG.n_vocab, size=(3, 5))
+    ours, _ = gpt.forward(params, CFG, idx)
+    np.testing.assert_allclose(ours, np.asarray(model(idx)), atol=1e-7, rtol=0)
+
+
+def test_gradients_match_gradient_tape(tf, rng):
+    """Every parameter's gradient of the mean cross-entropy equals tf.GradientTape's on the Keras twin."""
+    from llmbook import keras_gpt
+
+    params = _random_params(rng)
+    model = keras_gpt.build(CFG, dtype="float64")
+    keras_gpt.set_numpy_params(model, params, CFG)
+    x = rng.integers(0, CFG.n_vocab, size=(2, 6))
+    y = rng.integers(0, CFG.n_vocab, size=(2, 6))
+    loss, grads = gpt.loss_and_grads(params, CFG, x, y)
+    with tf.GradientTape() as tape:
+        logits = model(x)
+        ref = tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        )
+    assert loss == pytest.approx(float(ref), abs=1e-9)
+    tg = dict(zip([v.path for v in model.trainable_variables],
+                  tape.gradient(ref, model.trainable_variables), strict=True))  # fmt: skip
+    emb = next(g for p, g in tg.items() if "embedding" in p)
+    emb = tf.convert_to_tensor(emb).numpy()
+    np.testing.assert_allclose(grads["wte"], emb, atol=1e-8)
+    wpe = next(g for p, g in tg.items() if p.endswith("wpe"))
+    np.testing.assert_allclose(grads["wpe"], wpe.numpy(), atol=1e-8)
+    for i, blk in enumerate(model.blocks):
+        gb = grads["blocks"][i]
+        np.testing.assert_allclose(gb["ffn"]["W_1"], tg[blk.fc1.kernel.path].numpy(), atol=1e-8)
+        np.testing.assert_allclose(gb["ln1"]["gamma"], tg[blk.ln1.gamma.path].numpy(), atol=1e-8)
+        d, dh = CFG.d_model, CFG.d_model // CFG.n_head
+        wq = tg[blk.attn._query_dense.kernel.path].numpy().reshape(d, d)
+        np.testing.assert_allclose(gb["attn"]["W_q"], wq, atol=1e-8)
+        assert dh * CFG.n_head == d
+
+
+def test_gradients_against_finite_differences(rng):
+    params = _random_params(rng)
+    x = rng.integers(0, CFG.n_vocab, size=(2, 4))
+    y = rng.integers(0, CFG.n_vocab, size=(2, 4))
+    _, grads = gpt.loss_and_grads(params, CFG, x, y)
+    flat = dict(gpt.tree_leaves(params))
+    gflat = dict(gpt.tree_leaves(grads))
+    for path in [
+        "wte",
+        "wpe",
+        "ln_f.gamma",
+        "blocks.0.attn.W_v",
+        "blocks.1.ffn.W_2",
+        "blocks.0.ln2.beta",
+    ]:
+        arr = flat[path]
+
+        def f(v, arr=arr):
+            old = arr.copy()
+            arr[...] = v
+            out = gpt.loss_and_grads(params, CFG, x, y)[0]
+            arr[...] = old
+            return out
+
+        assert check_gradient(f, lambda v, g=gflat[path]: g, arr.copy()) < 1e-6, path
+
+
+def test_training_lowers_the_loss_on_a_pattern():
+    """A repeating sequence 0 1 2 ... 12 is learned quickly: loss far below ln 13."""
+    cfg = gpt.GPTConfig(n_vocab=13, n_ctx=8, d_model=16, n_head=2, n_layer=1)
+    data = np.tile(np.arange(13), 40)
+    res = gpt.train(cfg, data, data, steps=150, batch_size=8, lr=1e-2, eval_every=50, seed=0)
+    assert res.val_loss[0] < np.log(13)
+    assert res.val_loss[-1] < 0.2
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [dict(temperature=0), dict(temperature=1.0), dict(temperature=0.8, top_k=5), dict(top_p=0.9)],
+)
+def test_kv_cache_gives_identical_tokens(rng, settings):
+    params = _random_params(rng)
+    prompt = rng.integers(0, CFG.n_vocab, size=(2, 2))
+    # 2 + 9 = 11 tokens: past n_ctx = 6, so the fallback beyond the context is exercised too
+    a = gpt.generate(params, CFG, prompt, 9, seed=3, use_cache=True, **settings)
+    b = gpt.generate(params, CFG, prompt, 9, seed=3, use_cache=False, **settings)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (2, 11)
+
+
+def test_kv_cache_logits_equal_full_forward(rng):
+    params = _random_params(rng)
+    seq = rng.integers(0, CFG.n_vocab, size=(1, 6))
+    kvs = [{} for _ in params["blocks"]]
+    first = gpt._logits_with_cache(params, CFG, seq[:, :3], kvs, 0)
+    full, _ = gpt.forward(params, CFG, seq)
+    np.testing.assert_allclose(first, full[:, 2], atol=1e-12)
+    for t in range(3, 6):
+        step = gpt._logits_with_cache(params, CFG, seq[:, t : t + 1], kvs, t)
+        np.testing.assert_allclose(step, full[:, t], atol=1e-12)
+    assert kvs[0]["k"].shape == (1, CFG.n_head, 6, CFG.d_model // CFG.n_head)
+
+
+def test_float32_training_keeps_float32():
+    cfg = gpt.GPTConfig(n_vocab=5, n_ctx=4, d_model=8, n_head=2, n_layer=1)
+    params = gpt.init_params(cfg, dtype=np.float32)
+    _, grads = gpt.loss_and_grads(params, cfg, np.array([[0, 1, 2, 3]]), np.array([[1, 2, 3, 4]]))
+    assert all(g.dtype == np.float32 for _, g in gpt.tree_leaves(grads))
+
+
+def test_bad_input_is_rejected(rng):
+    params = gpt.init_params(CFG)
+    with pytest.raises(ValueError, match="at most 6"):
+        gpt.forward(params, CFG, np.zeros((1, 7), dtype=int))
+    with pytest.raises(ValueError, match="token ids in"):
+        gpt.forward(params, CFG, np.array([[13]]))
+    with pytest.raises(TypeError, match="integer token ids"):
+        gpt.forward(params, CFG, np.array([[0.5]]))
+    with pytest.raises(ValueError, match="divisible"):
+        gpt.GPTConfig(n_vocab=5, n_ctx=4, d_model=6, n_head=4, n_layer=1)
+    with pytest.raises(ValueError, match="n_new"):
+        gpt.generate(params, CFG, [1], -1)
+    with pytest.raises(ValueError, match="lr"):
+        gpt.Adam(params, lr=0)

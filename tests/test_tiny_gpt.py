@@ -1,0 +1,41 @@
+"""The chapter-15 experiment: data split, baselines, and the on-disk cache of a trained model."""
+
+import numpy as np
+
+from llmbook import gpt, tiny_gpt
+
+
+def test_prepare_splits_without_overlap():
+    data = tiny_gpt.prepare(n_train_lines=50, n_val_lines=20, min_count=2)
+    assert data.train_text.count("\n") == 49 and data.val_text.count("\n") == 19
+    assert data.tokenizer.decode(data.train_ids) == data.train_text
+    assert data.val_ids.max() < data.tokenizer.vocab_size
+
+
+def test_baselines_order():
+    data = tiny_gpt.prepare(n_train_lines=300, n_val_lines=50, min_count=2)
+    b = tiny_gpt.baselines(data)
+    # a bigram model uses one character of context, so it must beat the unigram model,
+    # and both must beat a uniform guess over the vocabulary
+    assert b["bigram"] < b["unigram"] < np.log(data.tokenizer.vocab_size + 2)
+
+
+def test_cache_round_trip(tmp_path):
+    data = tiny_gpt.prepare(n_train_lines=40, n_val_lines=10, min_count=3)
+    small = dict(steps=3, d_model=8, n_head=2, n_layer=1, n_ctx=8, eval_every=2, eval_windows=2)
+    cfg, res = tiny_gpt.trained(data, small, cache=tmp_path)
+    files = list(tmp_path.glob("tiny_gpt_*.npz"))
+    assert len(files) == 1
+    cfg2, res2 = tiny_gpt.trained(data, small, cache=tmp_path)
+    assert cfg2 == cfg and res2.val_loss == res.val_loss and res2.seconds == res.seconds
+    for (p1, a1), (p2, a2) in zip(
+        gpt.tree_leaves(res.params), gpt.tree_leaves(res2.params), strict=True
+    ):
+        assert p1 == p2
+        np.testing.assert_array_equal(a1, a2)
+
+
+def test_cache_dir_finds_the_book(tmp_path):
+    (tmp_path / "_toc.yml").write_text("root: x\n")
+    (tmp_path / "chapters").mkdir()
+    assert tiny_gpt.cache_dir(tmp_path / "chapters") == tmp_path / "_build" / "llmbook-cache"
