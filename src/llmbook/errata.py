@@ -340,6 +340,16 @@ ERRATA: tuple[Erratum, ...] = (
         "deprecated legacy copy of Tokenizer, which does not operate on tensors.",
     ),
     Erratum(
+        key="s5-fit-list-labels",
+        section=5,
+        kind="code",
+        topic="Labels passed to fit() as a Python list",
+        article="labels = [0, 0, 1, 1]; model.fit(padded_sequences, labels, ...)",
+        correct="Pass a numpy array: model.fit(padded_sequences, np.array(labels), ...)",
+        reason="Keras 3's fit() does not accept a plain list here and stops with "
+        "'ValueError: Unrecognized data type'; Keras 2 converted it silently.",
+    ),
+    Erratum(
         key="s5-padding-no-mask",
         section=5,
         kind="code",
