@@ -74,6 +74,54 @@ ERRATA: tuple[Erratum, ...] = (
         "the data and has no parameters to update.",
     ),
     Erratum(
+        key="s2-deep-learning-form",
+        section=2,
+        kind="claim",
+        topic="Deep vs shallow networks",
+        article="Deep learning is 'a form of neural network' whose models simply have more hidden "
+        "layers, and more layers automatically learn higher-level features.",
+        correct="Deep learning is the training of many-layer networks; depth helps only when the "
+        "network can be trained: in a deep sigmoid stack the gradient reaching the first layer "
+        "shrinks by a factor of up to 4 per layer.",
+        reason="σ'(z) ≤ 1/4, so backpropagation through many sigmoid layers multiplies small "
+        "factors (the vanishing gradient); ReLU, careful initialisation and residual connections "
+        "are what made depth trainable.",
+    ),
+    Erratum(
+        key="s3-learning-rate-overfitting",
+        section=3,
+        kind="claim",
+        topic="What a too-large learning rate does",
+        article="A learning rate that is too large may lead to overfitting (过度拟合).",
+        correct="A too-large learning rate makes the loss oscillate or diverge; overfitting is "
+        "a gap between training and validation loss and is unrelated to the step size.",
+        reason="Gradient descent on L(w) = w² with step α multiplies w by (1 - 2α) each step: "
+        "for α > 1 the factor exceeds 1 in size and the iterates grow without bound.",
+    ),
+    Erratum(
+        key="s3-nlp-types",
+        section=3,
+        kind="claim",
+        topic="Bag of words and embeddings as 'types' of NLP",
+        article="Bag-of-words, word embeddings, RNNs and Transformers are listed as the main "
+        "'types' of natural language processing.",
+        correct="Bag-of-words and embeddings are ways to represent text as numbers; RNNs and "
+        "Transformers are model architectures that consume those representations.",
+        reason="The list mixes two different levels: input representation and network "
+        "architecture. An RNN reads embeddings; a bag of words can feed any classifier.",
+    ),
+    Erratum(
+        key="s3-cnn-images-only",
+        section=3,
+        kind="claim",
+        topic="Convolutional networks are 'mainly for images'",
+        article="CNNs are described only as image models, in a section about language models.",
+        correct="One-dimensional convolutions slide along a sequence of token vectors and are "
+        "used for text classification and in speech models as well.",
+        reason="A Conv1D filter over k neighbouring embeddings is an n-gram detector with "
+        "learned weights; this chapter computes one and matches Keras's Conv1D.",
+    ),
+    Erratum(
         key="s4-sigmoid",
         section=4,
         kind="number",
@@ -452,7 +500,132 @@ ERRATA: tuple[Erratum, ...] = (
         "are predicted without context and their cross-entropy rises; with overlapping windows "
         "it does not.",
     ),
+    Erratum(
+        key="s5-pins",
+        section=5,
+        kind="code",
+        topic="Installation command",
+        article="pip install python==3.8 tensorflow==2.5 numpy==1.19 scikit-learn==0.22",
+        correct="Python is not installed with pip; pin ranges that install today, e.g. "
+        "tensorflow~=2.20, keras~=3.12, numpy>=1.26 (the book's requirements.txt).",
+        reason="'python' is not a pip package, so the command fails at once; TensorFlow 2.5, "
+        "numpy 1.19 and scikit-learn 0.22 have no wheels for the Python versions supported "
+        "today (3.10 and later).",
+    ),
+    Erratum(
+        key="s5-sklearn-unused",
+        section=5,
+        kind="code",
+        topic="scikit-learn requirement",
+        article="scikit-learn ≥ 0.22 is listed as a requirement.",
+        correct="The code never imports scikit-learn; it is not needed.",
+        reason="No line of section 5 uses it: tokenising, padding, training and prediction are "
+        "all Keras.",
+    ),
+    Erratum(
+        key="s5-language-model",
+        section=5,
+        kind="claim",
+        topic="What the project builds",
+        article="The project is said to build 'a simple language model' (语言模型).",
+        correct="It builds a text classifier: it maps a sentence to one probability.",
+        reason="A language model assigns probabilities to sequences of tokens, e.g. the next "
+        "token given the previous ones; this model predicts a label.",
+    ),
+    Erratum(
+        key="s5-whitespace-chinese",
+        section=5,
+        kind="code",
+        topic="Tokenising Chinese at spaces",
+        article="Tokenizer().fit_on_texts(texts) as the word-segmentation (分词) step.",
+        correct="Split Chinese into characters (or segment it into words); e.g. "
+        "TextVectorization(split='character') or llmbook.text.char_tokenize.",
+        reason="The Tokenizer splits at spaces and Chinese has none: each training sentence is "
+        "one 'word', both test sentences are 100 % out of vocabulary and become empty "
+        "sequences, so the model receives two identical all-padding inputs.",
+    ),
+    Erratum(
+        key="s5-tokenizer-filters",
+        section=5,
+        kind="code",
+        topic="Stop words passed as Tokenizer(filters=...)",
+        article="stop_words = ['的', '是', '这', '一', '篇']; Tokenizer(filters=stop_words)",
+        correct="Remove stop words from the token list (llmbook.text.remove_stopwords); "
+        "'filters' is a set of single characters to strip, not a stop-word list.",
+        reason="filters replaces the default punctuation list: each listed character becomes a "
+        "separator, punctuation is no longer removed, and a multi-character stop word raises "
+        "ValueError in str.maketrans. The first Tokenizer is fitted and then discarded.",
+    ),
+    Erratum(
+        key="s5-labels",
+        section=5,
+        kind="code",
+        topic="Labels vs their comment",
+        article="labels = [0, 0, 1, 1]  # 科技文章为0，经济文章为1",
+        correct="By the comment the economics article is 1 and the three technology texts 0; "
+        "the labels as written separate 'article' (文章) from 'question' (问题).",
+        reason="The second sentence (经济文章, an economics article) is labelled 0 like the "
+        "technology article. Neither test sentence has a label, so nothing is evaluated.",
+    ),
+    Erratum(
+        key="s5-keras3",
+        section=5,
+        kind="code",
+        topic="Keras 3 arguments and modules",
+        article="Embedding(vocab_size, embedding_dim, input_length=max_length); "
+        "from tensorflow.keras.preprocessing.text import Tokenizer",
+        correct="Omit input_length (Keras 3 warns 'Argument input_length is deprecated. Just "
+        "remove it.' and ignores it); use keras.layers.TextVectorization.",
+        reason="Keras 3 removed keras.preprocessing.text from its API; tf.keras still reaches a "
+        "deprecated legacy copy of Tokenizer, which does not operate on tensors.",
+    ),
+    Erratum(
+        key="s5-fit-list-labels",
+        section=5,
+        kind="code",
+        topic="Labels passed to fit() as a Python list",
+        article="labels = [0, 0, 1, 1]; model.fit(padded_sequences, labels, ...)",
+        correct="Pass a numpy array: model.fit(padded_sequences, np.array(labels), ...)",
+        reason="Keras 3's fit() does not accept a plain list here and stops with "
+        "'ValueError: Unrecognized data type'; Keras 2 converted it silently.",
+    ),
+    Erratum(
+        key="s5-padding-no-mask",
+        section=5,
+        kind="code",
+        topic="Post-padding before a SimpleRNN without a mask",
+        article="pad_sequences(..., padding='post') fed to Embedding → SimpleRNN without masking.",
+        correct="Pad at the front, or set Embedding(mask_zero=True) so the RNN skips padding.",
+        reason="With post-padding the RNN reads the real tokens first and then the padding "
+        "steps; its final state, the only thing the classifier sees, is dominated by padding.",
+    ),
+    Erratum(
+        key="s5-batch-size",
+        section=5,
+        kind="claim",
+        topic="Training on four sentences",
+        article="model.fit(padded_sequences, labels, epochs=10, batch_size=32)",
+        correct="With 4 examples, batch_size=32 means one step per epoch: 10 Adam steps of "
+        "size about 0.001, which leaves the model almost at its random start.",
+        reason="Adam's step is at most about the learning rate per weight, so 10 steps move each "
+        "weight by about 0.01, too little to fit even four sentences.",
+    ),
+    Erratum(
+        key="s5-threshold",
+        section=5,
+        kind="claim",
+        topic="The 0.5 threshold",
+        article="Predicting 1 when p > 0.5 'balances precision and recall' (可以平衡准确率和召回率).",
+        correct="0.5 is a convention; precision and recall change with the threshold and are "
+        "equal only at a threshold that depends on the model and the data.",
+        reason="Raising the threshold trades recall for precision; this chapter measures both "
+        "at several thresholds on real reviews.",
+    ),
 )
+
+
+# Keep the table in the article's order: by section, and within a section as listed above.
+ERRATA = tuple(sorted(ERRATA, key=lambda e: e.section))
 
 
 def get(key: str) -> Erratum:
