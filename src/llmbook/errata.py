@@ -111,6 +111,19 @@ ERRATA: tuple[Erratum, ...] = (
         "architecture. An RNN reads embeddings; a bag of words can feed any classifier.",
     ),
     Erratum(
+        key="s3-tune-on-test",
+        section=3,
+        kind="claim",
+        topic="Adjusting hyperparameters on the test data",
+        article="Evaluate the model on the test data and adjust the hyperparameters "
+        "(模型评估：使用测试数据评估模型的性能，调整超参数).",
+        correct="Adjust hyperparameters on a validation set split off the training data; "
+        "evaluate on the test set once, at the end.",
+        reason="A test score used to choose hyperparameters is biased upwards, because the "
+        "choice fits that particular test set (the same error as in sections 6 and 9; "
+        "chapter 6 measures the bias).",
+    ),
+    Erratum(
         key="s3-cnn-images-only",
         section=3,
         kind="claim",
