@@ -175,13 +175,16 @@ def _cross_entropy(logits, targets):
     z = logits.reshape(-1, V)
     t = targets.reshape(-1)
     m = z.max(axis=1, keepdims=True)
-    e = np.exp(z - m)
-    s = e.sum(axis=1, keepdims=True)
     n = z.shape[0]
-    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - z[np.arange(n), t]))
-    dz = e / s
+    z_t = z[np.arange(n), t]
+    dz = np.subtract(z, m)  # one [BT, V] buffer, the largest of a step, reused in place
+    np.exp(dz, out=dz)
+    s = dz.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - z_t))
+    dz /= s
     dz[np.arange(n), t] -= 1.0
-    return loss, (dz / n).reshape(logits.shape)
+    dz /= n
+    return loss, dz.reshape(logits.shape)
 
 
 def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
