@@ -1,5 +1,7 @@
 """Tokenizers: exact round trips on any Unicode string, and BPE merges derived by hand."""
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,6 +63,50 @@ def test_bpe_merges_by_hand():
     assert tok.vocab[258] == b"aaab"
     assert tok.encode("aaabdaaabac") == [258, 100, 258, 97, 99]
     assert tok.vocab_size == 259
+
+
+def _naive_bpe_merges(texts, vocab_size):
+    """BPE as the textbook states it: recount every adjacent pair of every chunk, merge the
+    most frequent (ties: the smallest pair), repeat. Slow, and independent of the
+    incremental bookkeeping of BPETokenizer.train."""
+    chunks = [list(c.encode("utf-8", "surrogatepass")) for t in texts for c in pre_tokenize(t)]
+    merges = []
+    while 256 + len(merges) < vocab_size:
+        counts = {}
+        for ids in chunks:
+            for pair in itertools.pairwise(ids):
+                counts[pair] = counts.get(pair, 0) + 1
+        if not counts:
+            break
+        best = min(counts, key=lambda p: (-counts[p], p))
+        if counts[best] < 2:
+            break
+        new_id = 256 + len(merges)
+        merges.append(best)
+        for k, ids in enumerate(chunks):
+            out, i = [], 0
+            while i < len(ids):
+                if ids[i : i + 2] == list(best):
+                    out.append(new_id)
+                    i += 2
+                else:
+                    out.append(ids[i])
+                    i += 1
+            chunks[k] = out
+    return merges
+
+
+def test_training_matches_the_textbook_algorithm_on_news():
+    texts = corpus.peoples_daily_sentences(limit=60) + ["the cat sat on the mat"] * 3
+    assert BPETokenizer.train(texts, 400).merges == _naive_bpe_merges(texts, 400)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(st.sampled_from("aab cd中中国 "), min_size=1, max_size=30), min_size=1, max_size=4),
+       st.integers(256, 290))  # fmt: skip
+def test_training_matches_the_textbook_algorithm_on_repetitive_text(texts, vocab_size):
+    # few symbols, so runs like "aaaa" and "abab" (where merges overlap) are common
+    assert BPETokenizer.train(texts, vocab_size).merges == _naive_bpe_merges(texts, vocab_size)
 
 
 def test_encode_applies_merges_in_learned_order():

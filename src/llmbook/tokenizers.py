@@ -26,7 +26,6 @@ import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 
 __all__ = ["BPETokenizer", "CharTokenizer", "pre_tokenize"]
 
@@ -165,7 +164,9 @@ class BPETokenizer:
 
         Each step merges the most frequent adjacent pair (ties broken by the smaller pair
         of ids, so training is deterministic) inside every chunk of :func:`pre_tokenize`.
-        Pair counts are updated only in the chunks that contain the merged pair.
+        Identical chunks are counted once, with their frequency. After a merge only the
+        pairs next to each merged occurrence change, in the chunks that held the pair, so
+        a step costs the occurrences it merges rather than a recount of the corpus.
         Training stops early if no pair occurs twice.
 
         Args:
@@ -203,25 +204,17 @@ class BPETokenizer:
                 break
             new_id = tok._add_merge(*pair)
             touched = set()
-            for w in list(where[pair]):
-                word, f = words[w], freqs[w]
-                new_word = _merge(word, pair, new_id)
-                words[w] = new_word
-                before = Counter(pairwise(word))
-                after = Counter(pairwise(new_word))
-                for p, c in before.items():
-                    delta = after.get(p, 0) - c
-                    if delta:
-                        pair_counts[p] += delta * f
+            for w in where.pop(pair, ()):
+                new_word, deltas = _merge_counting(words[w], pair, new_id)
+                if not deltas:
+                    continue  # the pair left this chunk in an earlier merge
+                words[w], f = new_word, freqs[w]
+                for p, d in deltas.items():
+                    if d:
+                        pair_counts[p] += d * f
                         touched.add(p)
-                        if p not in after:
-                            where[p].discard(w)
-                for p, c in after.items():
-                    if p not in before:
-                        pair_counts[p] += c * f
-                        where[p].add(w)
-                        touched.add(p)
-            where.pop(pair, None)
+                        if d > 0:
+                            where[p].add(w)
             pair_counts.pop(pair, None)
             touched.discard(pair)
             for p in touched:
@@ -288,6 +281,51 @@ class BPETokenizer:
             except UnicodeDecodeError:
                 out.append("".join(f"<{x:02x}>" for x in b))
         return out
+
+
+def _merge_counting(ids: list[int], pair: tuple[int, int], new_id: int):
+    """:func:`_merge`, and how the count of each adjacent pair changes.
+
+    The sequence is rewritten left to right; at each occurrence of ``(a, b)``, with ``l``
+    the token now on its left and ``r`` the one on its right, the pairs ``(l, a)``,
+    ``(a, b)``, ``(b, r)`` disappear and ``(l, new)``, ``(new, r)`` appear. Because ``l``
+    is read from the rewritten part, back-to-back occurrences (``a b a b``) come out right:
+    ``(new, a)`` is added by the first and removed by the second, which adds ``(new, new)``.
+
+    Returns:
+        ``(new_ids, deltas)``: ``deltas`` maps pairs to changes of their count (empty when
+        ``pair`` does not occur).
+    """
+    a, b = pair
+    n = len(ids)
+    out: list[int] = []
+    deltas: dict[tuple[int, int], int] = defaultdict(int)
+    i = 0
+    while i < n:
+        try:
+            j = ids.index(a, i)
+        except ValueError:
+            break
+        if j + 1 < n and ids[j + 1] == b:
+            out.extend(ids[i:j])
+            deltas[pair] -= 1
+            if out:
+                left = out[-1]
+                deltas[(left, a)] -= 1
+                deltas[(left, new_id)] += 1
+            if j + 2 < n:
+                right = ids[j + 2]
+                deltas[(b, right)] -= 1
+                deltas[(new_id, right)] += 1
+            out.append(new_id)
+            i = j + 2
+        else:
+            out.extend(ids[i : j + 1])
+            i = j + 1
+    if not deltas:
+        return ids, deltas
+    out.extend(ids[i:])
+    return out, deltas
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
