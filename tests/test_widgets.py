@@ -62,6 +62,33 @@ def test_kernel_free_grid_of_two_controls():
     assert all((box.slider, "index", s) in pairs for s in box.stacks)
 
 
+def test_kernel_free_nests_one_stack_level_per_row_of_buttons():
+    seen = []
+
+    def render(v, sign, scale):
+        seen.append((v, sign, scale))
+        return _render((v if sign == "+" else -v) * scale)
+
+    box = widgets.kernel_free(
+        render, [1, 2], description="v", options={"sign": ["+", "-"], "scale": [0.5, 1, 1.5]},
+        initial_options=[1, 2],
+    )  # fmt: skip
+    # 2 signs x 3 scales innermost stacks of 2 frames, built in the order of the product
+    assert len(box.stacks) == 6 and all(len(s.children) == 2 for s in box.stacks)
+    assert seen[:4] == [(1, "+", 0.5), (2, "+", 0.5), (1, "+", 1), (2, "+", 1)]
+    assert [t.description for t in box.toggles] == ["sign", "scale"]
+    assert box.toggle is box.toggles[0] and box.toggles[1].index == 2
+    # the outer stack holds one stack per sign, each holding one stack per scale
+    assert box.stack.selected_index == 1
+    assert all(len(c.children) == 3 and c.selected_index == 2 for c in box.stack.children)
+    assert box.stack.children[1].children[0] is box.stacks[3]
+    pairs = {(lk.source[0], lk.target[0]) for lk in box.links}
+    assert (box.toggles[0], box.stack) in pairs
+    assert all((box.toggles[1], c) in pairs for c in box.stack.children)
+    assert all((box.slider, s) in pairs for s in box.stacks)
+    assert len(box.links) == 1 + 2 + 6
+
+
 def test_kernel_free_refuses_bad_arguments():
     with pytest.raises(ValueError, match="values"):
         widgets.kernel_free(_render, [], description="v")
@@ -69,6 +96,12 @@ def test_kernel_free_refuses_bad_arguments():
         widgets.kernel_free(_render, [1, 2], description="v", labels=["a"])
     with pytest.raises(ValueError, match="initial"):
         widgets.kernel_free(_render, [1, 2], description="v", initial=2)
+    with pytest.raises(ValueError, match="no choices"):
+        widgets.kernel_free(_render, [1, 2], description="v", options={"a": []})
+    with pytest.raises(ValueError, match="initial_options"):
+        widgets.kernel_free(_render, [1], description="v", options=["a", "b"], initial_options=[2])
+    with pytest.raises(ValueError, match="initial_options"):
+        widgets.kernel_free(_render, [1], description="v", options=["a"], initial_options=[0, 0])
 
 
 def test_figure_png_is_a_small_palette_png():

@@ -51,7 +51,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image as PILImage
 
-from . import activations, backprop, descent, evaluation, losses, mlp, neuron, optim, plots, toydata
+from . import (
+    activations,
+    attention,
+    backprop,
+    descent,
+    evaluation,
+    losses,
+    mlp,
+    neuron,
+    optim,
+    plots,
+    toydata,
+)
 from .display import trace_table
 
 __all__ = [
@@ -158,9 +170,10 @@ def kernel_free(
     *,
     description: str,
     labels: Sequence[str] | None = None,
-    options: Sequence[str] | None = None,
+    options: Sequence[str] | dict[str, Sequence[str]] | None = None,
     options_description: str = "",
     initial: int = 0,
+    initial_options: Sequence[int] | None = None,
     play: bool = False,
     caption: str = KERNEL_FREE_CAPTION,
 ) -> w.VBox:
@@ -169,30 +182,34 @@ def kernel_free(
     Each frame becomes an ``Image`` widget (a palette PNG, see :func:`figure_png`), the
     frames the children of a ``Stack``, and ``jslink((slider, "index"), (stack,
     "selected_index"))`` ties a ``SelectionSlider`` to it, so moving the slider changes
-    the figure in the browser with no kernel. With ``options`` a second control
-    (``ToggleButtons``) selects among stacks, one per option, all linked to the same
-    slider: a grid of ``len(options) * len(values)`` frames. With ``play`` a ``Play``
-    button drives the slider.
+    the figure in the browser with no kernel. ``options`` adds ``ToggleButtons``: a list of
+    choices for one row of buttons, or a dict ``{label: choices}`` for several rows. Each
+    row selects among nested stacks (the first row the outermost), every innermost stack
+    linked to the slider: a grid of ``len(values)`` times the product of the numbers of
+    choices. With ``play`` a ``Play`` button drives the slider.
 
     Args:
-        render: ``render(value)`` (or ``render(value, option)`` with ``options``) returning a
-            Figure, or ``(Figure, html)`` to show an HTML readout beside the figure. It may
-            return the same figure each time, updated in place: each frame is encoded
-            before the next call.
+        render: ``render(value)``, or ``render(value, choice, ...)`` with one choice per row
+            of buttons, returning a Figure, or ``(Figure, html)`` to show an HTML readout
+            beside the figure. It may return the same figure each time, updated in place:
+            each frame is encoded before the next call.
         values: the main control's values, one frame each.
         description: the slider's label.
         labels: the slider's text for each value (default ``str(value)``).
-        options: the second control's choices, or None.
-        options_description: the second control's label.
+        options: choices of one row of buttons, ``{label: choices}`` for several, or None.
+        options_description: the label of the row when ``options`` is a list.
         initial: the index of the value shown first.
+        initial_options: the index of the choice shown first in each row (default 0 each).
         play: add a ``Play`` button that steps through the values.
         caption: the text under the strip.
     Returns:
-        a ``VBox``; its attributes ``slider``, ``stack`` (the outer stack with
-        ``options``), ``stacks`` (one per option), ``toggle`` and ``play`` (or None) and
-        ``links`` give tests and the browser access to the parts.
+        a ``VBox``; its attributes ``slider``, ``stack`` (the outermost stack),
+        ``stacks`` (the innermost stacks, in the order of the choices' product),
+        ``toggles`` (one per row), ``toggle`` (the first, or None), ``play`` (or None)
+        and ``links`` give tests and the browser access to the parts.
     Raises:
-        ValueError: no values, labels of the wrong length, ``initial`` out of range.
+        ValueError: no values, labels of the wrong length, ``initial`` or
+        ``initial_options`` out of range, a row of buttons with no choices.
     """
     values = list(values)
     if not values:
@@ -202,6 +219,22 @@ def kernel_free(
         raise ValueError(f"labels has {len(labels)} entries for {len(values)} values")
     if not 0 <= initial < len(values):
         raise ValueError(f"initial must be in [0, {len(values) - 1}], got {initial}")
+    if options is None:
+        rows = {}
+    elif isinstance(options, dict):
+        rows = {str(k): list(v) for k, v in options.items()}
+    else:
+        rows = {options_description: list(options)}
+    for label, choices in rows.items():
+        if not choices:
+            raise ValueError(f"the row of buttons {label!r} has no choices")
+    first = [0] * len(rows) if initial_options is None else [int(i) for i in initial_options]
+    if len(first) != len(rows) or not all(
+        0 <= i < len(c) for i, c in zip(first, rows.values(), strict=True)
+    ):
+        raise ValueError(
+            f"initial_options must give one index per row of buttons within its choices, got {initial_options}"
+        )
     slider = w.SelectionSlider(
         options=list(zip(labels, range(len(values)), strict=True)),
         index=initial,
@@ -210,44 +243,58 @@ def kernel_free(
         style={"description_width": "initial"},
         layout=w.Layout(width="440px"),
     )
-    links = []
-    if options is None:
-        stacks = [w.Stack([_frame(render(v)) for v in values], selected_index=initial)]
-        top, toggle = stacks[0], None
-    else:
-        options = list(options)
-        stacks = [
-            w.Stack([_frame(render(v, opt)) for v in values], selected_index=initial)
-            for opt in options
-        ]
-        toggle = w.ToggleButtons(
-            options=options,
-            description=options_description,
-            index=0,
-            style={"button_width": "auto"},
+    toggles = [
+        w.ToggleButtons(
+            options=choices,
+            description=label,
+            index=i,
+            style={"button_width": "auto", "description_width": "initial"},
         )
-        top = w.Stack(stacks, selected_index=0)
-        links.append(w.jslink((toggle, "index"), (top, "selected_index")))
-    for stack in stacks:
-        links.append(w.jslink((slider, "index"), (stack, "selected_index")))
+        for (label, choices), i in zip(rows.items(), first, strict=True)
+    ]
+    levels: list[list[w.Stack]] = [[] for _ in toggles]
+    stacks: list[w.Stack] = []
+
+    def build(chosen: tuple) -> w.Stack:
+        depth = len(chosen)
+        if depth == len(toggles):
+            stack = w.Stack([_frame(render(v, *chosen)) for v in values], selected_index=initial)
+            stacks.append(stack)
+            return stack
+        stack = w.Stack(
+            [build((*chosen, c)) for c in toggles[depth].options], selected_index=first[depth]
+        )
+        levels[depth].append(stack)
+        return stack
+
+    top = build(())
+    links = [
+        w.jslink((toggle, "index"), (stack, "selected_index"))
+        for toggle, level in zip(toggles, levels, strict=True)
+        for stack in level
+    ]
+    links += [w.jslink((slider, "index"), (stack, "selected_index")) for stack in stacks]
     controls = [slider]
     player = None
     if play:
         player = w.Play(value=initial, min=0, max=len(values) - 1, interval=700, description="play")
         links.append(w.jslink((player, "value"), (slider, "index")))
         controls = [player, slider]
-    rows = ([toggle] if toggle is not None else []) + [w.HBox(controls), top]
-    rows.append(w.HTML(f'<p style="font-size:85%;color:#555;margin:0">{html.escape(caption)}</p>'))
-    box = w.VBox(rows, layout=w.Layout(border="1px solid #ddd", padding="6px"))
+    children = [*toggles, w.HBox(controls), top]
+    children.append(
+        w.HTML(f'<p style="font-size:85%;color:#555;margin:0">{html.escape(caption)}</p>')
+    )
+    box = w.VBox(children, layout=w.Layout(border="1px solid #ddd", padding="6px"))
     box.add_class("llmbook-kernel-free")
-    box.slider, box.stack, box.stacks, box.toggle, box.play, box.links = (
+    box.slider, box.stack, box.stacks, box.toggles, box.play, box.links = (
         slider,
         top,
         stacks,
-        toggle,
+        toggles,
         player,
         links,
     )
+    box.toggle = toggles[0] if toggles else None
     return box
 
 
@@ -1071,112 +1118,288 @@ def _token_table(tokens, probs, k) -> str:
     )
 
 
-def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
-                      top_k: int = 5, top_p: float = 0.8, k_shown: int = 12):  # fmt: skip
-    r"""Temperature, top-k and top-p applied to one next-token distribution, kernel-free.
+def sampling_values(logits, temperature=1.0, top_k=0, top_p=1.0) -> dict:
+    r"""The numbers the sampling explorer shows for one setting of its controls.
 
-    A slider picks the temperature :math:`\tau`, toggle buttons the truncation (none,
-    top-k, top-p); each frame shows :func:`llmbook.sampling.next_token_distribution` as bars
+    :math:`q = ` :func:`llmbook.sampling.next_token_distribution` of ``logits`` at
+    temperature :math:`\tau` (0: greedy), truncated to the ``top_k`` most likely tokens
+    (0: no truncation) and then to the nucleus of mass ``top_p`` (1: no truncation); its
+    entropy :math:`H(q) = -\sum_i q_i \ln q_i` in nats (0 when one token is certain) and
+    the number of tokens that can still be drawn, :math:`|\{i : q_i > 0\}|`.
+
+    Returns:
+        dict with ``q`` (``[V]``), ``temperature``, ``top_k``, ``top_p``, ``entropy``,
+        ``n_drawable``.
+    Raises:
+        ValueError: as :func:`llmbook.sampling.next_token_distribution`.
+    """
+    from . import sampling
+
+    q = sampling.next_token_distribution(
+        logits,
+        temperature=temperature,
+        top_k=None if top_k == 0 else top_k,
+        top_p=None if top_p == 1.0 else top_p,
+    )
+    if q.ndim != 1:
+        raise ValueError(f"logits must be one distribution [V], got shape {q.shape}")
+    nz = q[q > 0]
+    return {
+        "q": q,
+        "temperature": float(temperature),
+        "top_k": int(top_k),
+        "top_p": float(top_p),
+        "entropy": float(-np.sum(nz * np.log(nz)) + 0.0),
+        "n_drawable": int(nz.size),
+    }
+
+
+def _sampling_title(r) -> str:
+    cut = []
+    if r["top_k"]:
+        cut.append(f"top-k {r['top_k']}")
+    if r["top_p"] < 1:
+        cut.append(f"top-p {r['top_p']:g}")
+    return f"τ = {r['temperature']:g}, " + (", ".join(cut) or "no truncation")
+
+
+def _sampling_draw(fig, r, k_shown):
+    if fig is None:
+        return plots.next_token_figure(r["q"], k_shown, title=_sampling_title(r))
+    ax = fig.axes[0]
+    order = np.argsort(-r["q"], kind="stable")[: len(ax.patches)]
+    for bar, height in zip(ax.patches, r["q"][order], strict=True):
+        bar.set_height(height)
+    ax.set_title(_sampling_title(r), fontsize=10)
+    return fig
+
+
+def _sampling_readout(r, tokens, k_shown):
+    return _token_table(tokens, r["q"], k_shown) + (
+        f"<p>tokens that can be drawn: {r['n_drawable']:,}<br>"
+        f"entropy H(q) = {r['entropy']:.3f} nats</p>"
+    )
+
+
+def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0),
+                      top_k: int = 5, top_p: float = 0.8, k_shown: int = 12,
+                      kernel_free_strip: bool = True) -> Explorer:  # fmt: skip
+    r"""Temperature, top-k and top-p applied to one next-token distribution.
+
+    The kernel-free strip: a slider picks the temperature :math:`\tau`, toggle buttons the
+    truncation (none, top-k, top-p); each frame shows
+    :func:`llmbook.sampling.next_token_distribution` as bars
     (:func:`llmbook.plots.next_token_figure`) and the most likely tokens with their
-    probabilities.
+    probabilities. The live part has a continuous temperature (0: greedy) and both
+    truncations at once, any ``k`` and ``p`` (:func:`sampling_values`).
 
     Args:
         logits: ``[V]`` logits (e.g. ``log`` of a model's probabilities).
         tokens: the ``V`` tokens, for the readout.
-        temperatures: the slider's values, each > 0.
-        top_k, top_p: the truncation settings offered.
+        temperatures: the strip's slider values, each > 0.
+        top_k, top_p: the truncation settings of the strip.
         k_shown: number of tokens drawn and listed.
+        kernel_free_strip: build the precomputed strip (False: the live part alone).
     Returns:
-        the ``VBox`` of :func:`kernel_free`.
+        an :class:`Explorer`.
     Raises:
         ValueError: ``tokens`` and ``logits`` of different lengths, or bad settings.
     """
-    from . import sampling
-
     logits = np.asarray(logits, dtype=float)
     if logits.ndim != 1 or len(tokens) != logits.size:
         raise ValueError(
             f"logits must be 1-D with one entry per token, got {logits.shape} and {len(tokens)} tokens"
         )
-    options = ["no truncation", f"top-k, k = {top_k}", f"top-p, p = {top_p}"]
-    settings = dict(zip(options, [{}, {"top_k": top_k}, {"top_p": top_p}], strict=True))
+    k_shown = min(k_shown, logits.size)
+    controls = {
+        "temperature": _slider("temperature τ", 1.0, 0.0, 3.0, 0.05),
+        "top_k": w.IntSlider(
+            value=0,
+            min=0,
+            max=min(50, logits.size),
+            description="top-k (0: off)",
+            style={"description_width": "initial"},
+        ),
+        "top_p": _slider("top-p (1: off)", 1.0, 0.05, 1.0, 0.05),
+    }
+    live = LiveExplorer(
+        controls,
+        functools.partial(sampling_values, logits),
+        functools.partial(_sampling_draw, k_shown=k_shown),
+        functools.partial(_sampling_readout, tokens=tokens, k_shown=k_shown),
+    )
+    strip = None
+    if kernel_free_strip:
+        options = ["no truncation", f"top-k, k = {top_k}", f"top-p, p = {top_p}"]
+        settings = dict(zip(options, [{}, {"top_k": top_k}, {"top_p": top_p}], strict=True))
 
-    def render(tau, option):
-        q = sampling.next_token_distribution(logits, temperature=tau, **settings[option])
-        fig = _new_figure(plots.next_token_figure, q, k_shown, title=f"τ = {tau}, {option}")
-        n = int(np.sum(q > 0))
-        return fig, _token_table(tokens, q, k_shown) + f"<p>tokens that can be drawn: {n:,}</p>"
+        def render(tau, option):
+            r = sampling_values(logits, temperature=tau, **settings[option])
+            fig = _new_figure(plots.next_token_figure, r["q"], k_shown, title=_sampling_title(r))
+            return fig, _sampling_readout(r, tokens, k_shown)
 
-    return kernel_free(render, list(temperatures), description="temperature τ",
-                       options=options, options_description="truncation",
-                       initial=min(3, len(temperatures) - 1))  # fmt: skip
+        strip = kernel_free(render, list(temperatures), description="temperature τ",
+                            options=options, options_description="truncation",
+                            initial=min(3, len(temperatures) - 1))  # fmt: skip
+    return Explorer("Sampling: temperature, top-k, top-p", live, strip)
 
 
-def attention_maps(params, cfg, ids, temperature: float = 1.0) -> list:
-    r"""The causal attention weights of every block of a :mod:`llmbook.gpt` model for ``ids``.
+#: The masks the attention explorer offers: name -> mask for ``T`` positions (None: none).
+ATTENTION_MASKS = {
+    "causal": attention.causal_mask,
+    "none": lambda T: None,
+}
 
-    Runs :func:`llmbook.gpt.forward`, then recomputes each block's attention on its
-    layer-normalised input :math:`\operatorname{LN}_1(\mathbf x) = \boldsymbol\gamma\odot\hat{\mathbf x} + \boldsymbol\beta`
-    with the scores divided by ``temperature`` (at 1, these are the weights the model uses).
+
+def attention_maps(params, cfg, ids, temperature: float = 1.0, mask: str = "causal") -> list:
+    r"""The attention weights of every block of a :mod:`llmbook.gpt` model for ``ids``.
+
+    Runs :func:`llmbook.gpt.forward` (always causal, as the model was trained), then
+    recomputes each block's attention on its layer-normalised input
+    :math:`\operatorname{LN}_1(\mathbf x) = \boldsymbol\gamma\odot\hat{\mathbf x} + \boldsymbol\beta`
+    with the scores divided by ``temperature`` and the given ``mask``: ``"causal"`` (at
+    temperature 1, the weights the model uses) or ``"none"``, every position attending to
+    every other, the future included, which is what the causal mask prevents.
 
     Returns:
         list of ``n_layer`` arrays ``[n_head, T, T]``.
+    Raises:
+        ValueError: an unknown mask, a non-positive temperature, bad ids.
     """
-    from . import attention, gpt
+    from . import gpt
 
+    if mask not in ATTENTION_MASKS:
+        raise ValueError(f"mask must be one of {sorted(ATTENTION_MASKS)}, got {mask!r}")
     ids = np.asarray(ids)
     _, cache = gpt.forward(params, cfg, ids)
+    m = ATTENTION_MASKS[mask](cache["idx"].shape[1])
     out = []
     for layer, c in enumerate(cache["blocks"]):
         p = params["blocks"][layer]
         x = c["ln1"]["xhat"] * p["ln1"]["gamma"] + p["ln1"]["beta"]  # [1, T, d]
         _, A = attention.multi_head_attention(
-            x,
-            x,
-            p["attn"],
-            cfg.n_head,
-            mask=attention.causal_mask(ids.size),
-            temperature=temperature,
+            x, x, p["attn"], cfg.n_head, mask=m, temperature=temperature
         )
         out.append(A[0])
     return out
 
 
-def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0, 2.0)):
-    r"""The attention maps of a trained :mod:`llmbook.gpt` model, kernel-free.
+def attention_values(params, cfg, tokenizer, sentence: str, block=1, head=1, temperature=1.0,
+                     mask="causal") -> dict:  # fmt: skip
+    r"""The numbers the attention explorer shows: one head's weights for one sentence.
 
-    Toggle buttons pick a sentence and a softmax temperature; a slider steps through every
-    (block, head) pair. Each frame is the head's causal attention weights, computed by
-    :func:`llmbook.attention.multi_head_attention` on the block's layer-normalised input
-    (the residual stream from :func:`llmbook.gpt.forward`), with the scores divided by the
-    temperature; the readout lists the characters by position.
+    ``block`` and ``head`` count from 1. The map is :func:`attention_maps` of the
+    sentence's token ids.
+
+    Returns:
+        dict with ``A`` (``[T, T]``, rows summing to 1), ``tokens`` (the sentence's tokens as
+        the model reads them), ``block``, ``head``, ``temperature``, ``mask``.
+    Raises:
+        ValueError: an empty sentence or one longer than ``cfg.n_ctx`` tokens, a block or
+        head out of range, a bad temperature or mask.
+    """
+    ids = tokenizer.encode(sentence)
+    if len(ids) == 0:
+        raise ValueError("type a sentence: it is empty")
+    if len(ids) > cfg.n_ctx:
+        raise ValueError(f"the sentence has {len(ids)} tokens; the model reads at most {cfg.n_ctx}")
+    if not (1 <= block <= cfg.n_layer and 1 <= head <= cfg.n_head):
+        raise ValueError(
+            f"block must be in [1, {cfg.n_layer}] and head in [1, {cfg.n_head}], got {block}, {head}"
+        )
+    A = attention_maps(params, cfg, ids, temperature=temperature, mask=mask)[block - 1][head - 1]
+    tokens = [tokenizer.decode([i]) for i in ids]
+    return {"A": A, "tokens": tokens, "block": block, "head": head,
+            "temperature": float(temperature), "mask": mask}  # fmt: skip
+
+
+def _attention_title(r) -> str:
+    return f"block {r['block']}, head {r['head']}, τ = {r['temperature']:g}, {r['mask']} mask"
+
+
+def _attention_draw(fig, r):
+    if fig is None:
+        return plots.attention_map_figure(r["A"], title=_attention_title(r))
+    (image,) = fig.axes[0].images
+    image.set_data(r["A"])
+    T = r["A"].shape[0]
+    image.set_extent((-0.5, T - 0.5, T - 0.5, -0.5))
+    fig.axes[0].set_title(_attention_title(r), fontsize=10)
+    return fig
+
+
+def _attention_readout(r) -> str:
+    chars = " ".join(f"{i}:{html.escape(c)}" for i, c in enumerate(r["tokens"]))
+    return f"<p style='max-width:22em'>{chars}</p>"
+
+
+def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0, 2.0),
+                       masks=("causal", "none"), kernel_free_strip: bool = True) -> Explorer:  # fmt: skip
+    r"""The attention maps of a trained :mod:`llmbook.gpt` model.
+
+    The kernel-free strip: toggle buttons pick a sentence, a mask and a softmax
+    temperature; a slider steps through every (block, head) pair. Each frame is the head's
+    attention weights (:func:`attention_maps`), computed by
+    :func:`llmbook.attention.multi_head_attention` on the block's layer-normalised input,
+    with the scores divided by the temperature; the readout lists the characters by
+    position. The live part takes any sentence the reader types (:func:`attention_values`).
 
     Args:
         params, cfg: the model (:func:`llmbook.gpt.init_params`, :class:`llmbook.gpt.GPTConfig`).
         tokenizer: with ``encode`` and ``decode``.
         sentences: strings of at most ``cfg.n_ctx`` characters.
         temperatures: softmax temperatures offered (1 is the model's own).
+        masks: names from :data:`ATTENTION_MASKS` offered.
+        kernel_free_strip: build the precomputed strip (False: the live part alone).
     Returns:
-        the ``VBox`` of :func:`kernel_free`.
+        an :class:`Explorer`.
     """
-    maps = {
-        (s, tau, layer): a
-        for s in sentences
-        for tau in temperatures
-        for layer, a in enumerate(attention_maps(params, cfg, tokenizer.encode(s), tau))
+    sentences = list(sentences)
+    if not sentences:
+        raise ValueError("give at least one sentence")
+    controls = {
+        "sentence": w.Text(value=sentences[0], description="sentence", continuous_update=False),
+        "block": w.IntSlider(value=1, min=1, max=cfg.n_layer, description="block"),
+        "head": w.IntSlider(value=1, min=1, max=cfg.n_head, description="head"),
+        "temperature": _slider("softmax τ", 1.0, 0.1, 3.0, 0.1),
+        "mask": w.ToggleButtons(
+            options=list(ATTENTION_MASKS),
+            value="causal",
+            description="mask",
+            style={"button_width": "auto"},
+        ),
     }
-    pairs = [(layer, h) for layer in range(cfg.n_layer) for h in range(cfg.n_head)]
-    options = [f"{s[:8]}… τ = {tau}" for s in sentences for tau in temperatures]
-    keys = [(s, tau) for s in sentences for tau in temperatures]
+    live = LiveExplorer(
+        controls,
+        functools.partial(attention_values, params, cfg, tokenizer),
+        _attention_draw,
+        _attention_readout,
+    )
+    strip = None
+    if kernel_free_strip:
+        taus = list(temperatures)
+        maps = {
+            (s, m, tau): attention_maps(params, cfg, tokenizer.encode(s), tau, m)
+            for s in sentences
+            for m in masks
+            for tau in taus
+        }
+        read = {s: [tokenizer.decode([i]) for i in tokenizer.encode(s)] for s in sentences}
+        pairs = [(b, h) for b in range(1, cfg.n_layer + 1) for h in range(1, cfg.n_head + 1)]
+        names = {f"{i + 1}. {s[:10]}…" if len(s) > 10 else f"{i + 1}. {s}": s
+                 for i, s in enumerate(sentences)}  # fmt: skip
 
-    def render(pair, option):
-        s, tau = keys[options.index(option)]
-        layer, h = pair
-        fig = _new_figure(plots.attention_map_figure, maps[(s, tau, layer)][h],
-                          title=f"block {layer + 1}, head {h + 1}, τ = {tau}")  # fmt: skip
-        chars = " ".join(f"{i}:{html.escape(c)}" for i, c in enumerate(s))
-        return fig, f"<p style='max-width:22em'>{chars}</p>"
+        def render(pair, name, m, tau):
+            s = names[name]
+            b, h = pair
+            r = {"A": maps[(s, m, tau)][b - 1][h - 1], "block": b, "head": h,
+                 "temperature": tau, "mask": m, "tokens": read[s]}  # fmt: skip
+            fig = _new_figure(plots.attention_map_figure, r["A"], title=_attention_title(r))
+            return fig, _attention_readout(r)
 
-    return kernel_free(render, pairs, description="block, head",
-                       labels=[f"{layer + 1}.{h + 1}" for layer, h in pairs],
-                       options=options, options_description="sentence")  # fmt: skip
+        strip = kernel_free(render, pairs, description="block.head",
+                            labels=[f"{b}.{h}" for b, h in pairs],
+                            options={"sentence": list(names), "mask": list(masks),
+                                     "softmax τ": taus},
+                            initial_options=[0, 0, taus.index(1.0) if 1.0 in taus else 0])  # fmt: skip
+    return Explorer("Attention maps of the tiny GPT", live, strip)
