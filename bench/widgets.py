@@ -36,11 +36,39 @@ SEQUENCES = {
     "playground": [{"lr": v} for v in (0.3, 0.5, 1.0)]
     + [{"activation": a} for a in ("sigmoid", "relu", "tanh")]
     + [{"depth": d} for d in (1, 3, 2)],
+    "sampling": [{"temperature": v} for v in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)]
+    + [{"top_k": k} for k in (1, 5, 20, 50, 0)]
+    + [{"top_p": p} for p in (0.5, 0.8, 0.95, 1.0)],
+    "attention": [{"block": b, "head": h} for b in (1, 2) for h in (1, 2, 3, 4)]
+    + [{"temperature": t} for t in (0.5, 2.0, 1.0)]
+    + [{"mask": m} for m in ("none", "causal")]
+    + [{"sentence": s} for s in ("中国人民", "经济发展是硬道理。" * 7, "新年好")],
 }
 
 
+def _part_two(name: str):
+    """The Part II explorers at the size of chapters 15 and 17 (random weights and logits:
+    the cost does not depend on their values)."""
+    from llmbook import gpt
+    from llmbook.tokenizers import CharTokenizer
+
+    rng = np.random.default_rng(0)
+    if name == "sampling":
+        V = 2000
+        return widgets.sampling_explorer(
+            rng.normal(size=V) * 3, [f"t{i}" for i in range(V)], kernel_free_strip=False
+        )
+    tok = CharTokenizer("中国人民经济发展是硬道理。新年好")
+    cfg = gpt.GPTConfig(n_vocab=1931, n_ctx=64, d_model=96, n_head=4, n_layer=2)
+    params = gpt.init_params(cfg, seed=0, dtype=np.float32)
+    return widgets.attention_explorer(params, cfg, tok, ["中国人民"], kernel_free_strip=False)
+
+
 def bench(name: str, repeats: int) -> list[float]:
-    ex = getattr(widgets, f"{name}_explorer")(kernel_free_strip=False)
+    if name in ("sampling", "attention"):
+        ex = _part_two(name)
+    else:
+        ex = getattr(widgets, f"{name}_explorer")(kernel_free_strip=False)
     times = []
     for _ in range(repeats):
         for change in SEQUENCES[name]:

@@ -146,3 +146,24 @@ def test_bad_input_is_rejected(rng):
         gpt.generate(params, CFG, [1], -1)
     with pytest.raises(ValueError, match="lr"):
         gpt.Adam(params, lr=0)
+
+
+def test_learning_rate_schedule_matches_keras_cosine_decay():
+    # Keras' CosineDecay with a linear warm-up from 0 to lr over W steps, then a cosine to
+    # alpha * lr over the remaining n - W steps, is the same schedule (Keras counts from 0,
+    # our step t is Keras' step t).
+    from keras.optimizers.schedules import CosineDecay
+
+    lr, W, n, f = 3e-3, 50, 400, 0.1
+    ref = CosineDecay(0.0, decay_steps=n - W, alpha=f, warmup_target=lr, warmup_steps=W)
+    for t in (1, 25, 50, 51, 100, 225, 399, 400):
+        assert gpt.learning_rate(t, n, lr, W, f) == pytest.approx(float(ref(t)), rel=1e-6)
+    # by hand: half-way through the warm-up, at its end, half-way down, at the end
+    assert gpt.learning_rate(25, n, lr, W, f) == pytest.approx(lr / 2)
+    assert gpt.learning_rate(50, n, lr, W, f) == pytest.approx(lr)
+    assert gpt.learning_rate(225, n, lr, W, f) == pytest.approx(lr * (f + (1 - f) / 2))
+    assert gpt.learning_rate(400, n, lr, W, f) == pytest.approx(f * lr)
+    for bad in ({"lr": 0.0}, {"final_lr": 0.0}, {"final_lr": 1.5}, {"step": 401}, {"step": 0}):
+        args = {"step": 10, "steps": n, "lr": lr, "warmup": W, "final_lr": f, **bad}
+        with pytest.raises(ValueError):
+            gpt.learning_rate(**args)

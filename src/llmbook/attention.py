@@ -238,12 +238,12 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
         )
     _check_params(params, d, n_head)
     p = params
-    Q = _split_heads(x_q @ p["W_q"] + p["b_q"], n_head)  # [..., h, T_q, d_h]
-    K = _split_heads(x_kv @ p["W_k"] + p["b_k"], n_head)  # [..., h, T_k, d_h]
-    V = _split_heads(x_kv @ p["W_v"] + p["b_v"], n_head)  # [..., h, T_k, d_h]
+    Q = _split_heads(_mm(x_q, p["W_q"]) + p["b_q"], n_head)  # [..., h, T_q, d_h]
+    K = _split_heads(_mm(x_kv, p["W_k"]) + p["b_k"], n_head)  # [..., h, T_k, d_h]
+    V = _split_heads(_mm(x_kv, p["W_v"]) + p["b_v"], n_head)  # [..., h, T_k, d_h]
     heads, A = scaled_dot_product_attention(Q, K, V, mask=mask, temperature=temperature)
     concat = _merge_heads(heads)  # [..., T_q, d]
-    Y = concat @ p["W_o"] + p["b_o"]  # [..., T_q, d]
+    Y = _mm(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
     cache = {
         "x_q": x_q,
         "x_kv": x_kv,
@@ -266,6 +266,15 @@ def multi_head_attention(x_q, x_kv, params: dict, n_head: int, mask=None, temper
     """
     Y, cache = mha_forward(x_q, x_kv, params, n_head, mask=mask, temperature=temperature)
     return Y, cache["A"]
+
+
+def _mm(x, W):
+    """``x @ W`` for ``x`` of shape ``[..., n]`` and ``W`` ``[n, m]``, as one matrix product.
+
+    numpy multiplies a stack by a matrix one slice at a time; flattening the leading axes
+    first makes it one call of the BLAS, which is faster and can use several threads.
+    """
+    return (x.reshape(-1, x.shape[-1]) @ W).reshape(*x.shape[:-1], W.shape[-1])
 
 
 def _sum_to_2d(a, b):
@@ -294,7 +303,7 @@ def mha_backward(dY, cache: dict):
     if dY.shape != cache["x_q"].shape:
         raise ValueError(f"dY must have the output's shape {cache['x_q'].shape}, got {dY.shape}")
     g = {"W_o": _sum_to_2d(cache["concat"], dY), "b_o": dY.reshape(-1, dY.shape[-1]).sum(0)}
-    dO = _split_heads(dY @ p["W_o"].T, h)  # [..., h, T_q, d_h]
+    dO = _split_heads(_mm(dY, p["W_o"].T), h)  # [..., h, T_q, d_h]
     dQ, dK, dV = sdpa_backward(
         dO, cache["Q"], cache["K"], cache["V"], cache["A"], cache["temperature"]
     )
@@ -302,6 +311,6 @@ def mha_backward(dY, cache: dict):
     for n, dz, x in (("q", dq, cache["x_q"]), ("k", dk, cache["x_kv"]), ("v", dv, cache["x_kv"])):
         g[f"W_{n}"] = _sum_to_2d(x, dz)
         g[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
-    dx_q = dq @ p["W_q"].T
-    dx_kv = dk @ p["W_k"].T + dv @ p["W_v"].T
+    dx_q = _mm(dq, p["W_q"].T)
+    dx_kv = _mm(dk, p["W_k"].T) + _mm(dv, p["W_v"].T)
     return dx_q, dx_kv, g

@@ -25,7 +25,7 @@ import numpy as np
 from . import attention
 from ._checks import positive
 from .activations import _GELU_A, _GELU_C
-from .attention import _as_float
+from .attention import _as_float, _mm
 
 __all__ = [
     "block_backward",
@@ -111,9 +111,9 @@ def feed_forward(x, params):
         raise ValueError(
             f"params W_1 must be ({d}, d_ff) and W_2 (d_ff, {d}), got {W1.shape} and {W2.shape}"
         )
-    a = x @ W1 + params["b_1"]  # [..., d_ff]
+    a = _mm(x, W1) + params["b_1"]  # [..., d_ff]
     g, t = _gelu_and_tanh(a)
-    return g @ W2 + params["b_2"], {"x": x, "a": a, "g": g, "t": t, "params": params}
+    return _mm(g, W2) + params["b_2"], {"x": x, "a": a, "g": g, "t": t, "params": params}
 
 
 def _gelu_and_tanh(a):
@@ -157,10 +157,10 @@ def feed_forward_backward(dy, cache):
     slope *= _GELU_C
     slope += 1.0 + t
     slope *= 0.5
-    da = (dy @ p["W_2"].T) * slope
+    da = _mm(dy, p["W_2"].T) * slope
     grads["W_1"] = x.reshape(-1, d).T @ da.reshape(-1, d_ff)
     grads["b_1"] = da.reshape(-1, d_ff).sum(0)
-    return da @ p["W_1"].T, grads
+    return _mm(da, p["W_1"].T), grads
 
 
 def init_block_params(

@@ -34,6 +34,7 @@ __all__ = [
     "forward",
     "generate",
     "init_params",
+    "learning_rate",
     "loss_and_grads",
     "n_params",
     "train",
@@ -165,7 +166,7 @@ def forward(params: dict, cfg: GPTConfig, idx):
         x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)
         caches.append(c)
     hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])
-    logits = hf @ params["wte"].T  # [B, T, V]
+    logits = attention._mm(hf, params["wte"].T)  # [B, T, V]
     return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
@@ -212,7 +213,7 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     V, d = params["wte"].shape
     hf = cache["hf"]
     dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]
-    dhf = dlogits @ params["wte"]  # [B, T, d]
+    dhf = attention._mm(dlogits, params["wte"])  # [B, T, d]
     dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
     g_blocks = [None] * len(params["blocks"])
     for i in reversed(range(len(params["blocks"]))):
@@ -303,6 +304,34 @@ def evaluate(params, cfg: GPTConfig, data, block_size=None, max_windows=None) ->
     return total / n
 
 
+def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: float = 0.1):
+    r"""The learning rate of step ``step`` (counted from 1) of ``steps``: warm-up, then a cosine.
+
+    .. math::
+        \alpha_t = \begin{cases}
+            \alpha\, t / W & t \le W \\
+            \alpha\,\big(f + (1 - f)\,\tfrac12\,(1 + \cos \pi s)\big),\quad
+            s = \frac{t - W}{n - W} & t > W
+        \end{cases}
+
+    with :math:`\alpha` = ``lr``, :math:`W` = ``warmup``, :math:`n` = ``steps`` and
+    :math:`f` = ``final_lr``: the rate climbs to :math:`\alpha` and ends at :math:`f\alpha`.
+
+    Raises:
+        ValueError: ``lr <= 0``, ``final_lr`` outside :math:`(0, 1]`, ``warmup < 0``, or
+        ``step`` outside ``[1, steps]``.
+    """
+    lr = positive(lr, "lr")
+    if not 0.0 < final_lr <= 1.0:
+        raise ValueError(f"final_lr must be a fraction of lr in (0, 1], got {final_lr}")
+    if warmup < 0 or not 1 <= step <= steps:
+        raise ValueError(f"need warmup >= 0 and 1 <= step <= steps, got {warmup}, {step}, {steps}")
+    if step <= warmup:
+        return lr * step / warmup
+    frac = (step - warmup) / max(1, steps - warmup)
+    return lr * (final_lr + (1 - final_lr) * 0.5 * (1 + float(np.cos(np.pi * frac))))
+
+
 @dataclasses.dataclass
 class TrainResult:
     """What :func:`train` returns: the trained parameters and the record of training."""
@@ -324,6 +353,7 @@ def train(
     batch_size=16,
     lr=3e-3,
     warmup=50,
+    final_lr=0.1,
     seed=0,
     eval_every=100,
     eval_windows=64,
@@ -334,8 +364,8 @@ def train(
 ) -> TrainResult:
     r"""Train a tiny GPT with Adam on random windows of ``train_data``.
 
-    The learning rate rises linearly over ``warmup`` steps and then decays along a cosine to
-    a tenth of ``lr``. The validation loss is :func:`evaluate` on the first ``eval_windows``
+    The learning rate follows :func:`learning_rate`: a linear warm-up over ``warmup`` steps,
+    then a cosine down to ``final_lr * lr``. The validation loss is :func:`evaluate` on the first ``eval_windows``
     windows of ``val_data``, every ``eval_every`` steps and at the end. Training stops after
     ``steps`` steps or, if given, once ``max_seconds`` have passed. ``callback(step, train_loss,
     val_loss)``, if given, is called after each validation.
@@ -343,17 +373,14 @@ def train(
     Returns:
         a :class:`TrainResult`.
     """
+    learning_rate(1, steps, lr, warmup, final_lr)  # checks the schedule's settings
     rng = np.random.default_rng(seed)
     params = init_params(cfg, seed, dtype) if params is None else params
     opt = Adam(params, lr=lr)
     res = TrainResult(params, [], [], [], [], 0.0)
     t0 = time.perf_counter()
     for step in range(1, steps + 1):
-        if step <= warmup:
-            lr_t = lr * step / warmup
-        else:
-            frac = (step - warmup) / max(1, steps - warmup)
-            lr_t = lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * frac)))
+        lr_t = learning_rate(step, steps, lr, warmup, final_lr)
         x, y = batches(train_data, batch_size, cfg.n_ctx, rng)
         loss, grads = loss_and_grads(params, cfg, x, y)
         opt.step(grads, lr_t)

@@ -8,7 +8,9 @@ This module holds controls and layout only: every number comes from the tested m
 :mod:`~llmbook.evaluation`) and every picture from :mod:`llmbook.plots`.
 
 The explorers: :func:`neuron_explorer`, :func:`activation_explorer`, :func:`loss_explorer`,
-:func:`backprop_explorer`, :func:`learning_rate_explorer`, :func:`playground_explorer`.
+:func:`backprop_explorer`, :func:`learning_rate_explorer`, :func:`playground_explorer`, and
+for Part II :func:`sampling_explorer` (:mod:`~llmbook.sampling`) and
+:func:`attention_explorer` (:mod:`~llmbook.gpt`, :mod:`~llmbook.attention`).
 :func:`kernel_free` is the reusable part for any new explorer: give it a function that
 draws the figure for one value of the main control and the values to precompute.
 
@@ -72,6 +74,7 @@ __all__ = [
     "activation_explorer",
     "attention_explorer",
     "attention_maps",
+    "attention_values",
     "backprop_explorer",
     "figure_png",
     "kernel_free",
@@ -80,6 +83,7 @@ __all__ = [
     "neuron_explorer",
     "playground_explorer",
     "sampling_explorer",
+    "sampling_values",
 ]
 
 #: The caption under every kernel-free strip.

@@ -267,7 +267,8 @@ def test_page_renders_completely(page, browser_context, base_url):
 @pytest.mark.browser
 @pytest.mark.parametrize("page", sorted(EXPLORERS))
 def test_explorers_respond_to_their_sliders(page, browser_context, base_url):
-    """Each explorer on the page: an arrow key on each visible slider changes the figure."""
+    """Each explorer on the page: an arrow key on each visible slider, and a click on each
+    row of toggle buttons, changes the figure."""
     visit = PageVisit(browser_context, base_url + page)
     try:
         failures = []
@@ -291,6 +292,7 @@ def test_explorers_respond_to_their_sliders(page, browser_context, base_url):
                 visit.page.wait_for_timeout(300)
                 if area.evaluate(SIGNATURE_JS) == before:
                     failures.append(f"explorer {index}: slider {k} did not change the figure")
+            failures += _check_toggles(visit.page, area, index)
             failures += _check_play(visit.page, area, index)
             if index == EXPLORERS[page][0]:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -300,6 +302,34 @@ def test_explorers_respond_to_their_sliders(page, browser_context, base_url):
         assert not visit.problems, "\n".join(visit.problems)
     finally:
         visit.close()
+
+
+def _check_toggles(page, area, index) -> list[str]:
+    """Each visible row of toggle buttons: choosing another button changes what is shown."""
+    problems = []
+    rows = area.locator(".widget-toggle-buttons:visible")
+    for r in range(rows.count()):
+        buttons = rows.nth(r).locator("button")
+        if buttons.count() < 2:
+            continue
+        active = next(
+            (
+                i
+                for i in range(buttons.count())
+                if "mod-active" in (buttons.nth(i).get_attribute("class") or "")
+            ),
+            0,
+        )
+        before = area.evaluate(SIGNATURE_JS)
+        buttons.nth(1 if active == 0 else 0).click()
+        page.wait_for_timeout(300)
+        if area.evaluate(SIGNATURE_JS) == before:
+            problems.append(f"explorer {index}: toggle row {r} did not change the figure")
+        buttons.nth(active).click()
+        page.wait_for_timeout(200)
+        if area.evaluate(SIGNATURE_JS) != before:
+            problems.append(f"explorer {index}: toggle row {r} did not come back to its figure")
+    return problems
 
 
 def _check_play(page, area, index) -> list[str]:
