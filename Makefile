@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
@@ -41,9 +41,15 @@ setup: $(STAMP)
 assets:
 	@.ci/vendor-assets.sh _vendor
 
+# Chapter 15's model, trained alone before the notebooks run (two at a time in `make
+# test`), so that its reported training time is the machine's, not shared with another
+# notebook; a no-op once the weights are in _build/llmbook-cache.
+tiny-gpt: $(STAMP)
+	$(BIN)/python -m llmbook.tiny_gpt
+
 # Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
 # book's extension (_ext/book_site.py) also when the llmbook modules it imports change.
-book: $(STAMP) assets
+book: $(STAMP) assets tiny-gpt
 	$(BIN)/jupyter-book build . --path-output .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
@@ -54,10 +60,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser -n 2 --dist loadfile
 
-notebooks: $(STAMP)
+notebooks: $(STAMP) tiny-gpt
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n 2 chapters
 
-strict-book: $(STAMP) assets
+strict-book: $(STAMP) assets tiny-gpt
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
 
 # Every page of _build/html in headless Chromium (Debian's /usr/bin/chromium; skipped with a

@@ -14,6 +14,11 @@ tests use the same settings:
   ``_build/llmbook-cache``, never committed), so that building the book after running the
   notebooks does not train twice. The key of a cached file is a hash of the settings, of the
   training data and of the source code of the model, so a change to any of them trains again.
+
+``python -m llmbook.tiny_gpt`` trains (or loads) the model into the book's cache and prints
+its validation loss beside the baselines'. The Makefile runs it before executing the
+notebooks, alone, so that the training time the chapter reports is not inflated by other
+notebooks running at the same time.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from threadpoolctl import threadpool_limits
 from . import corpus, gpt
 from .tokenizers import CharTokenizer
 
-__all__ = ["DEFAULTS", "Data", "baselines", "cache_dir", "prepare", "trained"]
+__all__ = ["DEFAULTS", "THREADS", "Data", "baselines", "cache_dir", "main", "prepare", "trained"]
 
 #: BLAS threads used to train: the two CPU cores the experiment is budgeted for.
 THREADS = 2
@@ -205,3 +210,29 @@ def _unflatten(leaves):
         return node
 
     return fix(root)
+
+
+def main() -> dict[str, float]:
+    """Train (or load) the chapter's model into the book's cache and print how it compares.
+
+    Returns:
+        the validation losses (nats per character) of ``unigram``, ``bigram`` and ``gpt``,
+        and ``seconds``, the training time.
+    """
+    data = prepare()
+    out = baselines(data)
+    cached = cache_dir()
+    cfg, res = trained(data, cache=True if cached else False)
+    out["gpt"] = gpt.evaluate(res.params, cfg, data.val_ids)
+    out["seconds"] = res.seconds
+    where = f"cache {cached}" if cached else "no cache (not inside the book)"
+    print(
+        f"tiny GPT, {res.steps[-1]} steps in {res.seconds:.1f} s ({where}); validation loss "
+        f"(nats/char): unigram {out['unigram']:.3f}, bigram {out['bigram']:.3f}, "
+        f"GPT {out['gpt']:.3f}"
+    )
+    return out
+
+
+if __name__ == "__main__":
+    main()
