@@ -127,7 +127,14 @@ def cache_dir(start=None) -> pathlib.Path | None:
 
 def _source_hash() -> str:
     h = hashlib.sha256()
-    for name in ("gpt.py", "block.py", "attention.py", "activations.py", "tokenizers.py"):
+    for name in (
+        "gpt.py",
+        "block.py",
+        "attention.py",
+        "activations.py",
+        "tokenizers.py",
+        "tiny_gpt.py",
+    ):
         h.update((resources.files("llmbook") / name).read_bytes())
     return h.hexdigest()[:16]
 
