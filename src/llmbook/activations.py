@@ -162,10 +162,41 @@ def gelu(z):
 
     Shapes and errors as in :func:`sigmoid`.
     """
-    z = as_array(z, "z")
-    zc = np.clip(z, -20.0, 20.0)
-    t = np.tanh(_GELU_C * (zc + _GELU_A * zc * zc * zc))
-    return 0.5 * z * (1.0 + t)
+    return _gelu_parts(as_array(z, "z"))[0]
+
+
+def _gelu_parts(z):
+    r"""GELU of ``z`` and :math:`\tanh u`, in ``z``'s own dtype, without checks.
+
+    The shared computation of :func:`gelu` (which validates and works in float64) and of
+    the feed-forward network (:mod:`llmbook.block`, which keeps float32 and reuses
+    :math:`\tanh u` in :func:`_gelu_slope`). Reuses its buffers in place where it can.
+    """
+    zc = np.clip(z, -20.0, 20.0)  # tanh u is already +-1 there; z^3 stays finite
+    u = zc * zc
+    u *= _GELU_A
+    u += 1.0
+    u *= zc
+    u *= _GELU_C
+    t = np.tanh(u)
+    g = t + 1.0
+    g *= z
+    g *= 0.5
+    return g, t
+
+
+def _gelu_slope(z, t):
+    r""":math:`\mathrm{GELU}'(z)` given :math:`t = \tanh u` from :func:`_gelu_parts`, in ``z``'s dtype."""
+    zc = np.clip(z, -20.0, 20.0)  # for |z| > 20, 1 - tanh^2 u is exactly 0
+    slope = zc * zc
+    slope *= 3 * _GELU_A
+    slope += 1.0
+    slope *= zc
+    slope *= 1.0 - t * t
+    slope *= _GELU_C
+    slope += 1.0 + t
+    slope *= 0.5
+    return slope
 
 
 def gelu_grad(z):
@@ -177,9 +208,7 @@ def gelu_grad(z):
     Shapes and errors as in :func:`sigmoid`.
     """
     z = as_array(z, "z")
-    zc = np.clip(z, -20.0, 20.0)  # for |z| > 20, 1 - tanh^2 u is exactly 0
-    t = np.tanh(_GELU_C * (zc + _GELU_A * zc * zc * zc))
-    return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * _GELU_C * (1.0 + 3 * _GELU_A * zc * zc)
+    return _gelu_slope(z, _gelu_parts(z)[1])
 
 
 _REGISTRY = {

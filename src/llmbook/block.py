@@ -24,7 +24,7 @@ import numpy as np
 
 from . import attention
 from ._checks import positive
-from .activations import _GELU_A, _GELU_C
+from .activations import _gelu_parts, _gelu_slope
 from .attention import _as_float, _mm
 
 __all__ = [
@@ -112,27 +112,8 @@ def feed_forward(x, params):
             f"params W_1 must be ({d}, d_ff) and W_2 (d_ff, {d}), got {W1.shape} and {W2.shape}"
         )
     a = _mm(x, W1) + params["b_1"]  # [..., d_ff]
-    g, t = _gelu_and_tanh(a)
+    g, t = _gelu_parts(a)  # GELU in a's dtype, and tanh u for the backward pass
     return _mm(g, W2) + params["b_2"], {"x": x, "a": a, "g": g, "t": t, "params": params}
-
-
-def _gelu_and_tanh(a):
-    r""":func:`llmbook.activations.gelu` in ``a``'s own dtype, and :math:`\tanh u` for the backward pass.
-
-    Computed in place on one buffer: the feed-forward network's hidden layer is the
-    largest activation of a block, and float64 temporaries would double its cost.
-    """
-    ac = np.clip(a, -20.0, 20.0)  # tanh u is already +-1 there; z^3 stays finite
-    u = ac * ac
-    u *= _GELU_A
-    u += 1.0
-    u *= ac
-    u *= _GELU_C
-    t = np.tanh(u, out=u)
-    g = t + 1.0
-    g *= a
-    g *= 0.5
-    return g, t
 
 
 def feed_forward_backward(dy, cache):
@@ -147,17 +128,7 @@ def feed_forward_backward(dy, cache):
         "W_2": g.reshape(-1, d_ff).T @ dy.reshape(-1, d),
         "b_2": dy.reshape(-1, d).sum(0),
     }
-    # GELU'(a) = (1 + t)/2 + a (1 - t^2) c (1 + 3 A a^2)/2, with t = tanh u from the forward pass
-    ac = np.clip(a, -20.0, 20.0)
-    slope = ac * ac
-    slope *= 3 * _GELU_A
-    slope += 1.0
-    slope *= ac
-    slope *= 1.0 - t * t
-    slope *= _GELU_C
-    slope += 1.0 + t
-    slope *= 0.5
-    da = _mm(dy, p["W_2"].T) * slope
+    da = _mm(dy, p["W_2"].T) * _gelu_slope(a, t)
     grads["W_1"] = x.reshape(-1, d).T @ da.reshape(-1, d_ff)
     grads["b_1"] = da.reshape(-1, d_ff).sum(0)
     return _mm(da, p["W_1"].T), grads
