@@ -205,7 +205,7 @@ class BPETokenizer:
             new_id = tok._add_merge(*pair)
             touched = set()
             for w in where.pop(pair, ()):
-                new_word, deltas = _merge_counting(words[w], pair, new_id)
+                new_word, deltas = _merge(words[w], pair, new_id)
                 if not deltas:
                     continue  # the pair left this chunk in an earlier merge
                 words[w], f = new_word, freqs[w]
@@ -236,7 +236,7 @@ class BPETokenizer:
             pair = min(itertools.pairwise(ids), key=lambda p: ranks.get(p, float("inf")))
             if pair not in ranks:
                 break
-            ids = _merge(ids, pair, 256 + ranks[pair])
+            ids = _merge(ids, pair, 256 + ranks[pair])[0]
         if len(self._cache) < 100_000:
             self._cache[chunk] = ids
         return ids
@@ -283,8 +283,9 @@ class BPETokenizer:
         return out
 
 
-def _merge_counting(ids: list[int], pair: tuple[int, int], new_id: int):
-    """:func:`_merge`, and how the count of each adjacent pair changes.
+def _merge(ids: list[int], pair: tuple[int, int], new_id: int):
+    """Replace every non-overlapping occurrence of ``pair`` (left to right) by ``new_id``,
+    and say how the count of each adjacent pair changes.
 
     The sequence is rewritten left to right; at each occurrence of ``(a, b)``, with ``l``
     the token now on its left and ``r`` the one on its right, the pairs ``(l, a)``,
@@ -326,18 +327,3 @@ def _merge_counting(ids: list[int], pair: tuple[int, int], new_id: int):
         return ids, deltas
     out.extend(ids[i:])
     return out, deltas
-
-
-def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
-    """Replace every non-overlapping occurrence of ``pair`` in ``ids`` (left to right) by ``new_id``."""
-    a, b = pair
-    out = []
-    i, n = 0, len(ids)
-    while i < n:
-        if i < n - 1 and ids[i] == a and ids[i + 1] == b:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
