@@ -1129,7 +1129,8 @@ def sampling_values(logits, temperature=1.0, top_k=0, top_p=1.0) -> dict:
     temperature :math:`\tau` (0: greedy), truncated to the ``top_k`` most likely tokens
     (0: no truncation) and then to the nucleus of mass ``top_p`` (1: no truncation); its
     entropy :math:`H(q) = -\sum_i q_i \ln q_i` in nats (0 when one token is certain) and
-    the number of tokens that can still be drawn, :math:`|\{i : q_i > 0\}|`.
+    the number of tokens that can still be drawn, :math:`|\{i : q_i > 0\}|`. The entropy is
+    :func:`llmbook.losses.cross_entropy` of :math:`q` with itself, :math:`H(q) = H(q, q)`.
 
     Returns:
         dict with ``q`` (``[V]``), ``temperature``, ``top_k``, ``top_p``, ``entropy``,
@@ -1147,14 +1148,13 @@ def sampling_values(logits, temperature=1.0, top_k=0, top_p=1.0) -> dict:
     )
     if q.ndim != 1:
         raise ValueError(f"logits must be one distribution [V], got shape {q.shape}")
-    nz = q[q > 0]
     return {
         "q": q,
         "temperature": float(temperature),
         "top_k": int(top_k),
         "top_p": float(top_p),
-        "entropy": float(-np.sum(nz * np.log(nz)) + 0.0),
-        "n_drawable": int(nz.size),
+        "entropy": losses.cross_entropy(q, q) + 0.0,  # + 0.0: no "-0.0" when one token is certain
+        "n_drawable": int(np.count_nonzero(q)),
     }
 
 
@@ -1382,22 +1382,14 @@ def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0
     strip = None
     if kernel_free_strip:
         taus = list(temperatures)
-        maps = {
-            (s, m, tau): attention_maps(params, cfg, tokenizer.encode(s), tau, m)
-            for s in sentences
-            for m in masks
-            for tau in taus
-        }
-        read = {s: [tokenizer.decode([i]) for i in tokenizer.encode(s)] for s in sentences}
         pairs = [(b, h) for b in range(1, cfg.n_layer + 1) for h in range(1, cfg.n_head + 1)]
         names = {f"{i + 1}. {s[:10]}…" if len(s) > 10 else f"{i + 1}. {s}": s
                  for i, s in enumerate(sentences)}  # fmt: skip
 
         def render(pair, name, m, tau):
-            s = names[name]
-            b, h = pair
-            r = {"A": maps[(s, m, tau)][b - 1][h - 1], "block": b, "head": h,
-                 "temperature": tau, "mask": m, "tokens": read[s]}  # fmt: skip
+            r = attention_values(
+                params, cfg, tokenizer, names[name], *pair, temperature=tau, mask=m
+            )
             fig = _new_figure(plots.attention_map_figure, r["A"], title=_attention_title(r))
             return fig, _attention_readout(r)
 
