@@ -228,11 +228,10 @@ def main() -> dict[str, float]:
     """
     data = prepare()
     out = baselines(data)
-    cached = cache_dir()
-    cfg, res = trained(data, cache=True if cached else False)
+    cfg, res = trained(data, cache=True)
     out["gpt"] = gpt.evaluate(res.params, cfg, data.val_ids)
     out["seconds"] = res.seconds
-    where = f"cache {cached}" if cached else "no cache (not inside the book)"
+    where = f"cache {cache_dir()}" if cache_dir() else "no cache (not inside the book)"
     print(
         f"tiny GPT, {res.steps[-1]} steps in {res.seconds:.1f} s ({where}); validation loss "
         f"(nats/char): unigram {out['unigram']:.3f}, bigram {out['bigram']:.3f}, "
