@@ -98,6 +98,15 @@ def test_training_lowers_the_loss_on_a_pattern():
     assert res.val_loss[-1] < 0.2
 
 
+def test_training_stops_when_its_time_is_up():
+    # max_seconds = 0: the first step is already past the budget, so training stops after
+    # it, with that step's validation loss recorded, instead of running all 150 steps.
+    cfg = gpt.GPTConfig(n_vocab=13, n_ctx=8, d_model=16, n_head=2, n_layer=1)
+    data = np.tile(np.arange(13), 40)
+    res = gpt.train(cfg, data, data, steps=150, batch_size=8, eval_every=50, max_seconds=0)
+    assert res.steps == [1] and res.val_steps == [1] and len(res.val_loss) == 1
+
+
 @pytest.mark.parametrize(
     "settings",
     [dict(temperature=0), dict(temperature=1.0), dict(temperature=0.8, top_k=5), dict(top_p=0.9)],
