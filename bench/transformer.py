@@ -19,7 +19,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np
 
-from llmbook import gpt, keras_gpt, tiny_gpt
+from llmbook import gpt, keras_gpt, optim, tiny_gpt
 
 SIZES = {
     "small (d=64, L=2)": dict(d_model=64, n_head=4, n_layer=2),
@@ -29,7 +29,8 @@ SIZES = {
 
 def numpy_train(cfg, data, steps, batch):
     params = gpt.init_params(cfg, 0, np.float32)
-    opt = gpt.Adam(params, lr=1e-3)
+    leaves = [a for _, a in gpt.tree_leaves(params)]
+    opt = optim.Adam(1e-3, beta_2=0.99, epsilon=1e-8, epsilon_hat=False)  # as gpt.train
     rng = np.random.default_rng(0)
     x, y = gpt.batches(data, batch, cfg.n_ctx, rng)
     gpt.loss_and_grads(params, cfg, x, y)  # warm-up
@@ -37,7 +38,7 @@ def numpy_train(cfg, data, steps, batch):
     for _ in range(steps):
         x, y = gpt.batches(data, batch, cfg.n_ctx, rng)
         _, g = gpt.loss_and_grads(params, cfg, x, y)
-        opt.step(g)
+        opt.apply(leaves, [a for _, a in gpt.tree_leaves(g)])
     return steps * batch * cfg.n_ctx / (time.perf_counter() - t0), params
 
 

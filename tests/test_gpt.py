@@ -154,7 +154,7 @@ def test_bad_input_is_rejected(rng):
     with pytest.raises(ValueError, match="n_new"):
         gpt.generate(params, CFG, [1], -1)
     with pytest.raises(ValueError, match="lr"):
-        gpt.Adam(params, lr=0)
+        gpt.train(CFG, np.arange(20) % 13, np.arange(20) % 13, steps=1, lr=0)
 
 
 def test_learning_rate_schedule_matches_keras_cosine_decay():

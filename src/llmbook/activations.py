@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks, kernels
 from ._checks import as_array
 
 __all__ = [
@@ -134,19 +135,8 @@ def softmax(z, axis: int = -1):
             ``axis`` out of range.
     """
     z = as_array(z, "z")
-    if z.ndim == 0:
-        raise ValueError("z must have at least one dimension for softmax, got a scalar")
-    if not -z.ndim <= axis < z.ndim:
-        raise ValueError(
-            f"axis must be in [{-z.ndim}, {z.ndim - 1}] for z of shape {z.shape}, got {axis}"
-        )
-    shifted = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-_GELU_C = np.sqrt(2.0 / np.pi)
-_GELU_A = 0.044715
+    _checks.axis_of(z, axis, "softmax")
+    return kernels.softmax(z, axis)  # e^(z - max z) / sum e^(z - max z)
 
 
 def gelu(z):
@@ -162,41 +152,8 @@ def gelu(z):
 
     Shapes and errors as in :func:`sigmoid`.
     """
-    return _gelu_parts(as_array(z, "z"))[0]
-
-
-def _gelu_parts(z):
-    r"""GELU of ``z`` and :math:`\tanh u`, in ``z``'s own dtype, without checks.
-
-    The shared computation of :func:`gelu` (which validates and works in float64) and of
-    the feed-forward network (:mod:`llmbook.block`, which keeps float32 and reuses
-    :math:`\tanh u` in :func:`_gelu_slope`). Reuses its buffers in place where it can.
-    """
-    zc = np.clip(z, -20.0, 20.0)  # tanh u is already +-1 there; z^3 stays finite
-    u = zc * zc
-    u *= _GELU_A
-    u += 1.0
-    u *= zc
-    u *= _GELU_C
-    t = np.tanh(u)
-    g = t + 1.0
-    g *= z
-    g *= 0.5
-    return g, t
-
-
-def _gelu_slope(z, t):
-    r""":math:`\mathrm{GELU}'(z)` given :math:`t = \tanh u` from :func:`_gelu_parts`, in ``z``'s dtype."""
-    zc = np.clip(z, -20.0, 20.0)  # for |z| > 20, 1 - tanh^2 u is exactly 0
-    slope = zc * zc
-    slope *= 3 * _GELU_A
-    slope += 1.0
-    slope *= zc
-    slope *= 1.0 - t * t
-    slope *= _GELU_C
-    slope += 1.0 + t
-    slope *= 0.5
-    return slope
+    g, _ = kernels.gelu_parts(as_array(z, "z"))
+    return g
 
 
 def gelu_grad(z):
@@ -208,7 +165,8 @@ def gelu_grad(z):
     Shapes and errors as in :func:`sigmoid`.
     """
     z = as_array(z, "z")
-    return _gelu_slope(z, _gelu_parts(z)[1])
+    _, t = kernels.gelu_parts(z)  # t = tanh u
+    return kernels.gelu_slope(z, t)
 
 
 _REGISTRY = {

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, positive
+from ._checks import as_float, positive
+from .kernels import matmul, merge_heads, softmax, split_heads
 
 __all__ = [
     "causal_mask",
@@ -35,20 +36,6 @@ __all__ = [
     "scaled_dot_product_attention",
     "sdpa_backward",
 ]
-
-
-def _as_float(x, name, ndim=None):
-    """Like :func:`llmbook._checks.as_array`, but a float32 array stays float32 (for fast training)."""
-    if isinstance(x, np.ndarray) and x.dtype == np.float32:
-        if ndim is not None and x.ndim not in ndim:
-            expected = " or ".join(str(d) for d in ndim)
-            raise ValueError(f"{name} must have {expected} dimension(s), got shape {x.shape}")
-        if x.size == 0:
-            raise ValueError(f"{name} must not be empty, got shape {x.shape}")
-        if not np.isfinite(x).all():
-            raise ValueError(f"{name} must hold only finite numbers (no NaN or inf)")
-        return x
-    return as_array(x, name, ndim=ndim)
 
 
 PARAM_NAMES = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
@@ -94,15 +81,6 @@ def _check_mask(mask, shape):
     return mask
 
 
-def _masked_softmax(scores, mask):
-    """Softmax over the last axis, with exactly zero weight where ``mask`` is False."""
-    if mask is not None:
-        scores = np.where(mask, scores, -np.inf)
-    shifted = scores - scores.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)  # exp(-inf) = 0, no warning
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
     r"""Attention weights and output, :math:`A = \operatorname{softmax}(QK^\top / (\tau\sqrt{d_k}) + M)`, :math:`O = AV`.
 
@@ -120,9 +98,9 @@ def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
         TypeError, ValueError: bad arrays, mismatched shapes, a non-boolean mask or a
             query that may attend to nothing, non-positive temperature.
     """
-    Q = _as_float(Q, "Q", ndim=tuple(range(2, 6)))
-    K = _as_float(K, "K", ndim=tuple(range(2, 6)))
-    V = _as_float(V, "V", ndim=tuple(range(2, 6)))
+    Q = as_float(Q, "Q", ndim=tuple(range(2, 6)))
+    K = as_float(K, "K", ndim=tuple(range(2, 6)))
+    V = as_float(V, "V", ndim=tuple(range(2, 6)))
     temperature = positive(temperature, "temperature")
     if Q.shape[-1] != K.shape[-1]:
         raise ValueError(f"Q and K must have the same last dimension, got {Q.shape} and {K.shape}")
@@ -133,7 +111,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
     scale = np.asarray(1.0 / (np.sqrt(Q.shape[-1]) * temperature), dtype=Q.dtype)
     scores = Q @ np.swapaxes(K, -1, -2) * scale  # [..., T_q, T_k]
     mask = _check_mask(mask, scores.shape)
-    A = _masked_softmax(scores, mask)
+    A = softmax(scores if mask is None else np.where(mask, scores, -np.inf))
     return A @ V, A
 
 
@@ -180,18 +158,6 @@ def init_attention_params(d_model: int, rng=None, scale: float = 0.02) -> dict:
     return p
 
 
-def _split_heads(x, n_head):
-    """``[..., T, d]`` -> ``[..., h, T, d/h]``."""
-    *lead, T, d = x.shape
-    return np.swapaxes(x.reshape(*lead, T, n_head, d // n_head), -2, -3)
-
-
-def _merge_heads(x):
-    """``[..., h, T, d_h]`` -> ``[..., T, h * d_h]``."""
-    x = np.swapaxes(x, -2, -3)
-    return x.reshape(*x.shape[:-2], x.shape[-2] * x.shape[-1])
-
-
 def _check_params(p, d_model, n_head):
     if not isinstance(p, dict):
         raise TypeError(f"params must be a dict of arrays, got {type(p).__name__}")
@@ -229,8 +195,8 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
     Raises:
         TypeError, ValueError: bad shapes, parameters, ``n_head`` or mask.
     """
-    x_q = _as_float(x_q, "x_q", ndim=(2, 3, 4))
-    x_kv = _as_float(x_kv, "x_kv", ndim=(2, 3, 4))
+    x_q = as_float(x_q, "x_q", ndim=(2, 3, 4))
+    x_kv = as_float(x_kv, "x_kv", ndim=(2, 3, 4))
     d = x_q.shape[-1]
     if x_kv.shape[-1] != d or x_kv.shape[:-2] != x_q.shape[:-2]:
         raise ValueError(
@@ -238,12 +204,12 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
         )
     _check_params(params, d, n_head)
     p = params
-    Q = _split_heads(_mm(x_q, p["W_q"]) + p["b_q"], n_head)  # [..., h, T_q, d_h]
-    K = _split_heads(_mm(x_kv, p["W_k"]) + p["b_k"], n_head)  # [..., h, T_k, d_h]
-    V = _split_heads(_mm(x_kv, p["W_v"]) + p["b_v"], n_head)  # [..., h, T_k, d_h]
+    Q = split_heads(matmul(x_q, p["W_q"]) + p["b_q"], n_head)  # [..., h, T_q, d_h]
+    K = split_heads(matmul(x_kv, p["W_k"]) + p["b_k"], n_head)  # [..., h, T_k, d_h]
+    V = split_heads(matmul(x_kv, p["W_v"]) + p["b_v"], n_head)  # [..., h, T_k, d_h]
     heads, A = scaled_dot_product_attention(Q, K, V, mask=mask, temperature=temperature)
-    concat = _merge_heads(heads)  # [..., T_q, d]
-    Y = _mm(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
+    concat = merge_heads(heads)  # [..., T_q, d]
+    Y = matmul(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
     cache = {
         "x_q": x_q,
         "x_kv": x_kv,
@@ -268,15 +234,6 @@ def multi_head_attention(x_q, x_kv, params: dict, n_head: int, mask=None, temper
     return Y, cache["A"]
 
 
-def _mm(x, W):
-    """``x @ W`` for ``x`` of shape ``[..., n]`` and ``W`` ``[n, m]``, as one matrix product.
-
-    numpy multiplies a stack by a matrix one slice at a time; flattening the leading axes
-    first makes it one call of the BLAS, which is faster and can use several threads.
-    """
-    return (x.reshape(-1, x.shape[-1]) @ W).reshape(*x.shape[:-1], W.shape[-1])
-
-
 def _sum_to_2d(a, b):
     """:math:`\\sum` over leading axes of ``a^T b``: the weight gradient of a batched linear map."""
     return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
@@ -299,18 +256,18 @@ def mha_backward(dY, cache: dict):
         parameter, each the shape of that parameter.
     """
     p, h = cache["params"], cache["n_head"]
-    dY = _as_float(dY, "dY")
+    dY = as_float(dY, "dY")
     if dY.shape != cache["x_q"].shape:
         raise ValueError(f"dY must have the output's shape {cache['x_q'].shape}, got {dY.shape}")
     g = {"W_o": _sum_to_2d(cache["concat"], dY), "b_o": dY.reshape(-1, dY.shape[-1]).sum(0)}
-    dO = _split_heads(_mm(dY, p["W_o"].T), h)  # [..., h, T_q, d_h]
+    dO = split_heads(matmul(dY, p["W_o"].T), h)  # [..., h, T_q, d_h]
     dQ, dK, dV = sdpa_backward(
         dO, cache["Q"], cache["K"], cache["V"], cache["A"], cache["temperature"]
     )
-    dq, dk, dv = _merge_heads(dQ), _merge_heads(dK), _merge_heads(dV)  # [..., T, d]
+    dq, dk, dv = merge_heads(dQ), merge_heads(dK), merge_heads(dV)  # [..., T, d]
     for n, dz, x in (("q", dq, cache["x_q"]), ("k", dk, cache["x_kv"]), ("v", dv, cache["x_kv"])):
         g[f"W_{n}"] = _sum_to_2d(x, dz)
         g[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
-    dx_q = _mm(dq, p["W_q"].T)
-    dx_kv = _mm(dk, p["W_k"].T) + _mm(dv, p["W_v"].T)
+    dx_q = matmul(dq, p["W_q"].T)
+    dx_kv = matmul(dk, p["W_k"].T) + matmul(dv, p["W_v"].T)
     return dx_q, dx_kv, g

@@ -23,9 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import attention
-from ._checks import positive
-from .activations import _gelu_parts, _gelu_slope
-from .attention import _as_float, _mm
+from ._checks import as_float, positive
+from .kernels import gelu_parts, gelu_slope, matmul
 
 __all__ = [
     "block_backward",
@@ -53,10 +52,10 @@ def layer_norm(x, gamma, beta, eps: float = 1e-5):
     Raises:
         TypeError, ValueError: bad arrays or shapes, ``eps <= 0``.
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     if x.ndim == 0:
         raise ValueError("x must have at least one dimension for layer_norm")
-    gamma, beta = _as_float(gamma, "gamma", ndim=(1,)), _as_float(beta, "beta", ndim=(1,))
+    gamma, beta = as_float(gamma, "gamma", ndim=(1,)), as_float(beta, "beta", ndim=(1,))
     d = x.shape[-1]
     if gamma.shape != (d,) or beta.shape != (d,):
         raise ValueError(
@@ -104,16 +103,16 @@ def feed_forward(x, params):
     Returns:
         ``(y, cache)`` with ``y`` of ``x``'s shape.
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     d = x.shape[-1]
     W1, W2 = params["W_1"], params["W_2"]
     if W1.shape[0] != d or W2.shape != (W1.shape[1], d):
         raise ValueError(
             f"params W_1 must be ({d}, d_ff) and W_2 (d_ff, {d}), got {W1.shape} and {W2.shape}"
         )
-    a = _mm(x, W1) + params["b_1"]  # [..., d_ff]
-    g, t = _gelu_parts(a)  # GELU in a's dtype, and tanh u for the backward pass
-    return _mm(g, W2) + params["b_2"], {"x": x, "a": a, "g": g, "t": t, "params": params}
+    a = matmul(x, W1) + params["b_1"]  # [..., d_ff]
+    g, t = gelu_parts(a)  # GELU in a's dtype, and tanh u for the backward pass
+    return matmul(g, W2) + params["b_2"], {"x": x, "a": a, "g": g, "t": t, "params": params}
 
 
 def feed_forward_backward(dy, cache):
@@ -128,10 +127,10 @@ def feed_forward_backward(dy, cache):
         "W_2": g.reshape(-1, d_ff).T @ dy.reshape(-1, d),
         "b_2": dy.reshape(-1, d).sum(0),
     }
-    da = _mm(dy, p["W_2"].T) * _gelu_slope(a, t)
+    da = matmul(dy, p["W_2"].T) * gelu_slope(a, t)
     grads["W_1"] = x.reshape(-1, d).T @ da.reshape(-1, d_ff)
     grads["b_1"] = da.reshape(-1, d_ff).sum(0)
-    return _mm(da, p["W_1"].T), grads
+    return matmul(da, p["W_1"].T), grads
 
 
 def init_block_params(
@@ -182,7 +181,7 @@ def block_forward(x, params: dict, n_head: int, norm: str = "pre", mask=None, ep
     """
     if norm not in ("pre", "post"):
         raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
-    x = _as_float(x, "x", ndim=(2, 3))
+    x = as_float(x, "x", ndim=(2, 3))
     if mask is None:
         mask = attention.causal_mask(x.shape[-2])
     p = params

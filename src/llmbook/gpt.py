@@ -22,11 +22,11 @@ import time
 
 import numpy as np
 
-from . import attention, block, sampling
+from . import attention, block, optim, sampling
 from ._checks import positive
+from .kernels import matmul, merge_heads, softmax_cross_entropy, split_heads
 
 __all__ = [
-    "Adam",
     "GPTConfig",
     "TrainResult",
     "batches",
@@ -166,26 +166,8 @@ def forward(params: dict, cfg: GPTConfig, idx):
         x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)
         caches.append(c)
     hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])
-    logits = attention._mm(hf, params["wte"].T)  # [B, T, V]
+    logits = matmul(hf, params["wte"].T)  # [B, T, V]
     return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
-
-
-def _cross_entropy(logits, targets):
-    """Mean cross-entropy and its gradient with respect to the logits."""
-    V = logits.shape[-1]
-    z = logits.reshape(-1, V)
-    t = targets.reshape(-1)
-    m = z.max(axis=1, keepdims=True)
-    n = z.shape[0]
-    z_t = z[np.arange(n), t]
-    dz = np.subtract(z, m)  # one [BT, V] buffer, the largest of a step, reused in place
-    np.exp(dz, out=dz)
-    s = dz.sum(axis=1, keepdims=True)
-    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - z_t))
-    dz /= s
-    dz[np.arange(n), t] -= 1.0
-    dz /= n
-    return loss, dz.reshape(logits.shape)
 
 
 def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
@@ -209,11 +191,11 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     targets = _check_ids(targets, cfg, "targets")
     if targets.shape != cache["idx"].shape:
         raise ValueError(f"targets must have idx's shape {cache['idx'].shape}, got {targets.shape}")
-    loss, dlogits = _cross_entropy(logits, targets)
+    loss, dlogits = softmax_cross_entropy(logits, targets)
     V, d = params["wte"].shape
     hf = cache["hf"]
     dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]
-    dhf = attention._mm(dlogits, params["wte"])  # [B, T, d]
+    dhf = matmul(dlogits, params["wte"])  # [B, T, d]
     dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
     g_blocks = [None] * len(params["blocks"])
     for i in reversed(range(len(params["blocks"]))):
@@ -224,43 +206,6 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     dwpe = np.zeros_like(params["wpe"])
     dwpe[:T] = dx.sum(axis=0)
     return loss, {"wte": dwte, "wpe": dwpe, "blocks": g_blocks, "ln_f": g_lnf}
-
-
-class Adam:
-    r"""The Adam optimiser (Kingma & Ba 2015) over a parameter tree, updating it in place.
-
-    .. math:: m \leftarrow \beta_1 m + (1-\beta_1) g,\quad v \leftarrow \beta_2 v + (1-\beta_2) g^2,\quad
-              \theta \leftarrow \theta - \alpha\,\frac{m / (1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)} + \epsilon}
-
-    Args:
-        params: the tree of arrays to update.
-        lr: :math:`\alpha > 0`.
-        betas: :math:`(\beta_1, \beta_2)`.
-        eps: :math:`\epsilon`.
-    """
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.99), eps=1e-8):
-        self.lr = positive(lr, "lr")
-        self.b1, self.b2 = betas
-        self.eps = eps
-        self.leaves = [a for _, a in tree_leaves(params)]
-        self.m = [np.zeros_like(a) for a in self.leaves]
-        self.v = [np.zeros_like(a) for a in self.leaves]
-        self.t = 0
-
-    def step(self, grads, lr=None):
-        """Apply one update with ``grads`` (a tree shaped like the parameters)."""
-        lr = self.lr if lr is None else positive(lr, "lr")
-        self.t += 1
-        c1, c2 = 1 - self.b1**self.t, 1 - self.b2**self.t
-        for a, g, m, v in zip(
-            self.leaves, (g for _, g in tree_leaves(grads)), self.m, self.v, strict=True
-        ):
-            m *= self.b1
-            m += (1 - self.b1) * g
-            v *= self.b2
-            v += (1 - self.b2) * g * g
-            a -= lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
 
 
 def batches(data, batch_size: int, block_size: int, rng):
@@ -299,7 +244,7 @@ def evaluate(params, cfg: GPTConfig, data, block_size=None, max_windows=None) ->
     total = 0.0
     for i in range(0, n, 64):
         logits, _ = forward(params, cfg, x[i : i + 64])
-        loss, _ = _cross_entropy(logits, y[i : i + 64])
+        loss, _ = softmax_cross_entropy(logits, y[i : i + 64])
         total += loss * logits.shape[0]
     return total / n
 
@@ -376,14 +321,15 @@ def train(
     learning_rate(1, steps, lr, warmup, final_lr)  # checks the schedule's settings
     rng = np.random.default_rng(seed)
     params = init_params(cfg, seed, dtype) if params is None else params
-    opt = Adam(params, lr=lr)
+    leaves = [a for _, a in tree_leaves(params)]
+    opt = optim.Adam(lr, beta_1=0.9, beta_2=0.99, epsilon=1e-8, epsilon_hat=False)
     res = TrainResult(params, [], [], [], [], 0.0)
     t0 = time.perf_counter()
     for step in range(1, steps + 1):
         lr_t = learning_rate(step, steps, lr, warmup, final_lr)
         x, y = batches(train_data, batch_size, cfg.n_ctx, rng)
         loss, grads = loss_and_grads(params, cfg, x, y)
-        opt.step(grads, lr_t)
+        opt.apply(leaves, [g for _, g in tree_leaves(grads)], learning_rate=lr_t)
         res.steps.append(step)
         res.train_loss.append(loss)
         out_of_time = max_seconds is not None and time.perf_counter() - t0 > max_seconds
@@ -402,16 +348,16 @@ def _block_step(x, blk, n_head, kv):
     """One pre-norm block on new positions ``x`` ``[B, n, d]``, appending their keys/values to ``kv``."""
     p = blk["attn"]
     u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])
-    q = attention._split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]
-    k = attention._split_heads(u @ p["W_k"] + p["b_k"], n_head)
-    v = attention._split_heads(u @ p["W_v"] + p["b_v"], n_head)
+    q = split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]
+    k = split_heads(u @ p["W_k"] + p["b_k"], n_head)
+    v = split_heads(u @ p["W_v"] + p["b_v"], n_head)
     kv["k"] = k if kv.get("k") is None else np.concatenate([kv["k"], k], axis=-2)
     kv["v"] = v if kv.get("v") is None else np.concatenate([kv["v"], v], axis=-2)
     n, n_k = q.shape[-2], kv["k"].shape[-2]
     o, _ = attention.scaled_dot_product_attention(
         q, kv["k"], kv["v"], mask=attention.causal_mask(n, n_k)
     )
-    h = x + attention._merge_heads(o) @ p["W_o"] + p["b_o"]
+    h = x + merge_heads(o) @ p["W_o"] + p["b_o"]
     w, _ = block.layer_norm(h, blk["ln2"]["gamma"], blk["ln2"]["beta"])
     f, _ = block.feed_forward(w, blk["ffn"])
     return h + f

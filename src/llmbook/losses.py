@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from . import kernels
 from ._checks import as_array, as_scalar, probabilities, same_shape
 
 __all__ = [
@@ -219,17 +220,12 @@ def _logits_args(labels, logits):
             raise ValueError(
                 f"labels must be class indices in [0, {k - 1}], got {raw.min()}..{raw.max()}"
             )
-        labels = np.eye(k)[raw]
+        labels = raw
     else:
         labels = as_array(labels, "labels")
         same_shape(labels, logits, "labels", "logits")
         probabilities(labels, "labels", distribution=True)
     return labels, logits
-
-
-def _log_softmax(logits):
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def softmax_cross_entropy(labels, logits):
@@ -253,9 +249,9 @@ def softmax_cross_entropy(labels, logits):
         ValueError: bad shapes, labels that are not distributions or valid
             indices, empty or non-finite input.
     """
-    labels, logits = _logits_args(labels, logits)
-    per_example = -(labels * _log_softmax(logits)).sum(axis=-1)
-    return float(np.mean(per_example))
+    y, z = _logits_args(labels, logits)
+    L, _ = kernels.softmax_cross_entropy(z, y)
+    return L
 
 
 def softmax_cross_entropy_grad(labels, logits):
@@ -264,9 +260,9 @@ def softmax_cross_entropy_grad(labels, logits):
 
     Returns an array of ``logits``' shape. Arguments as in :func:`softmax_cross_entropy`.
     """
-    labels, logits = _logits_args(labels, logits)
-    m = 1 if logits.ndim == 1 else logits.shape[0]
-    return (np.exp(_log_softmax(logits)) - labels) / m
+    y, z = _logits_args(labels, logits)
+    _, dL_dz = kernels.softmax_cross_entropy(z, y)
+    return dL_dz
 
 
 _REGISTRY = {

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._checks import as_scalar
+from .kernels import softmax
 
 __all__ = ["NaiveBayesClassifier", "char_ngrams"]
 
@@ -199,10 +200,7 @@ class NaiveBayesClassifier:
         Returns:
             array ``[N, C]``, each row summing to 1.
         """
-        s = self.scores(texts)
-        s = s - s.max(axis=1, keepdims=True)
-        p = np.exp(s)
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(self.scores(texts), axis=1)
 
     def predict(self, texts: Sequence[str]) -> list:
         """The most probable class of each text (ties go to the first class)."""

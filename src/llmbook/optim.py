@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, positive
+from ._checks import as_float, in_interval, positive
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -54,15 +54,18 @@ class Optimizer:
         self.iterations = 0
         self._state: list[dict] | None = None
 
-    def apply(self, params, grads) -> None:
+    def apply(self, params, grads, learning_rate=None) -> None:
         """Update each array of ``params`` in place from the matching array of ``grads``.
 
         Args:
-            params: list of float64 arrays (modified in place).
+            params: list of float64 (or float32) arrays, modified in place; each keeps
+                its dtype.
             grads: list of arrays of the same shapes.
+            learning_rate: this step's :math:`\alpha > 0` (a schedule's value); by
+                default the one given at construction.
         Raises:
-            ValueError: lengths or shapes differ, non-finite gradients, or a different
-                set of parameters than at the first call.
+            ValueError: lengths or shapes differ, non-finite gradients, a non-positive
+                ``learning_rate``, or a different set of parameters than at the first call.
         """
         params, grads = list(params), list(grads)
         if len(params) != len(grads):
@@ -71,9 +74,11 @@ class Optimizer:
             )
         checked = []
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            if not isinstance(p, np.ndarray) or p.dtype != np.float64:
-                raise TypeError(f"params[{i}] must be a float64 numpy array (updated in place)")
-            g = as_array(g, f"grads[{i}]", allow_empty=True)
+            if not isinstance(p, np.ndarray) or p.dtype not in (np.float64, np.float32):
+                raise TypeError(
+                    f"params[{i}] must be a float64 numpy array (or float32; updated in place)"
+                )
+            g = as_float(g, f"grads[{i}]", allow_empty=True)
             if g.shape != p.shape:
                 raise ValueError(f"grads[{i}] must have shape {p.shape}, got {g.shape}")
             checked.append(g)
@@ -83,9 +88,14 @@ class Optimizer:
             s["shape"] != p.shape for s, p in zip(self._state, params, strict=True)
         ):
             raise ValueError("apply() must get the same parameters at every step")
+        lr = (
+            self.learning_rate
+            if learning_rate is None
+            else self._f32(positive(learning_rate, "learning_rate"))
+        )
         self.iterations += 1
         for p, g, s in zip(params, checked, self._state, strict=True):
-            self._update(p, g, s)
+            self._update(p, g, s, lr)
 
     def _f32(self, x: float) -> float:
         """``x`` rounded to float32 if ``keras_float32``, else unchanged."""
@@ -94,7 +104,7 @@ class Optimizer:
     def _init_state(self, p):
         return {"shape": p.shape}
 
-    def _update(self, p, g, state):  # pragma: no cover - abstract
+    def _update(self, w, g, state, lr):  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -112,34 +122,51 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, keras_float32=False):
         super().__init__(learning_rate, keras_float32)
-        momentum = as_scalar(momentum, "momentum")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        momentum = in_interval(momentum, "momentum", 0.0, 1.0, closed="left")
         self.momentum = self._f32(momentum)
         self.nesterov = bool(nesterov)
 
     def _init_state(self, p):
         return {"shape": p.shape, "m": np.zeros_like(p)}
 
-    def _update(self, p, g, s):
-        lr, mu = self.learning_rate, self.momentum
+    def _update(self, w, g, s, lr):
+        r"""One step for the weights ``w`` with gradient ``g`` (both of one shape)."""
+        mu = self.momentum
         if mu == 0:
-            p -= lr * g
+            w -= lr * g  # w <- w - alpha g
             return
-        s["m"] = mu * s["m"] - lr * g
+        s["m"] = mu * s["m"] - lr * g  # m <- mu m - alpha g
         if self.nesterov:
-            p += mu * s["m"] - lr * g
+            w += mu * s["m"] - lr * g  # w <- w + mu m - alpha g
         else:
-            p += s["m"]
+            w += s["m"]  # w <- w + m
 
 
 class Adam(Optimizer):
-    r"""Adam with Keras 3's update (see the module docstring for the formula).
+    r"""Adam (Kingma & Ba 2015), with Keras 3's update or the paper's.
+
+    Both keep the moments :math:`m \leftarrow \beta_1 m + (1-\beta_1) g` and
+    :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2` and correct their bias at step :math:`t`;
+    they differ in where :math:`\epsilon` goes:
+
+    - ``epsilon_hat=True`` (Keras, the default): the corrections are folded into the step
+      size and :math:`\hat\epsilon` is added to the uncorrected :math:`\sqrt v`,
+      :math:`w \leftarrow w - \alpha\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\frac{m}{\sqrt v + \hat\epsilon}`
+      (the paper's "more efficient" form, section 2);
+    - ``epsilon_hat=False`` (the paper's algorithm 1):
+      :math:`w \leftarrow w - \alpha\frac{\hat m}{\sqrt{\hat v} + \epsilon}` with
+      :math:`\hat m = m/(1-\beta_1^t)`, :math:`\hat v = v/(1-\beta_2^t)`.
+
+    Each form is computed in the order its source computes it (Keras updates
+    :math:`m \mathrel{+}= (g - m)(1-\beta_1)`), so a trajectory agrees with Keras's, or with
+    the paper's formula, to the last bits.
 
     Args:
         learning_rate: :math:`\alpha > 0` (default 0.001).
         beta_1, beta_2: decay rates of the first and second moments, in [0, 1).
-        epsilon: :math:`\epsilon > 0` (default :math:`10^{-7}`, as Keras).
+        epsilon: :math:`\epsilon > 0` (default :math:`10^{-7}`, as Keras; the paper's is
+            :math:`10^{-8}`).
+        epsilon_hat: Keras's placement of :math:`\epsilon` (True) or the paper's (False).
         keras_float32: round the learning rate, and the betas in the bias corrections,
             to float32 as Keras does.
     Raises:
@@ -147,23 +174,36 @@ class Adam(Optimizer):
     """
 
     def __init__(
-        self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, keras_float32=False
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        keras_float32=False,
+        epsilon_hat=True,
     ):
         super().__init__(learning_rate, keras_float32)
-        self.beta_1 = as_scalar(beta_1, "beta_1")
-        self.beta_2 = as_scalar(beta_2, "beta_2")
-        for name, beta in (("beta_1", self.beta_1), ("beta_2", self.beta_2)):
-            if not 0 <= beta < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {beta}")
+        self.beta_1 = in_interval(beta_1, "beta_1", 0.0, 1.0, closed="left")
+        self.beta_2 = in_interval(beta_2, "beta_2", 0.0, 1.0, closed="left")
         self.epsilon = positive(epsilon, "epsilon")
+        self.epsilon_hat = bool(epsilon_hat)
 
     def _init_state(self, p):
         return {"shape": p.shape, "m": np.zeros_like(p), "v": np.zeros_like(p)}
 
-    def _update(self, p, g, s):
-        t = self.iterations
-        b1_t, b2_t = self._f32(self.beta_1) ** t, self._f32(self.beta_2) ** t
-        alpha = self.learning_rate * np.sqrt(1 - b2_t) / (1 - b1_t)
-        s["m"] += (g - s["m"]) * (1 - self.beta_1)
-        s["v"] += (g * g - s["v"]) * (1 - self.beta_2)
-        p -= alpha * s["m"] / (np.sqrt(s["v"]) + self.epsilon)
+    def _update(self, w, g, s, lr):
+        r"""One step for the weights ``w`` with gradient ``g``, moments ``s["m"]``, ``s["v"]``."""
+        b1, b2, eps, t = self.beta_1, self.beta_2, self.epsilon, self.iterations
+        m, v = s["m"], s["v"]
+        if self.epsilon_hat:  # Keras
+            m += (g - m) * (1 - b1)
+            v += (g * g - v) * (1 - b2)
+            alpha_t = lr * np.sqrt(1 - self._f32(b2) ** t) / (1 - self._f32(b1) ** t)
+            w -= alpha_t * m / (np.sqrt(v) + eps)
+        else:  # the paper
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            m_hat, v_hat = m / (1 - self._f32(b1) ** t), v / (1 - self._f32(b2) ** t)
+            w -= lr * m_hat / (np.sqrt(v_hat) + eps)

@@ -17,13 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, as_scalar
+from .kernels import softmax
 
 __all__ = ["next_token_distribution", "sample", "top_k_mask", "top_p_mask"]
-
-
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def top_k_mask(logits, k: int):
@@ -107,7 +103,7 @@ def next_token_distribution(logits, temperature: float = 1.0, top_k=None, top_p=
     z = logits / temperature
     if top_k is not None:
         z = np.where(top_k_mask(z, top_k), z, -np.inf)
-    q = _softmax(z)
+    q = softmax(z)
     if top_p is not None:
         q = np.where(top_p_mask(q, top_p), q, 0.0)
         q /= q.sum(axis=-1, keepdims=True)

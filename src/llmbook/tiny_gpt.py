@@ -136,6 +136,8 @@ def _source_hash() -> str:
         "block.py",
         "attention.py",
         "activations.py",
+        "kernels.py",
+        "optim.py",
         "tokenizers.py",
         "tiny_gpt.py",
     ):
@@ -171,7 +173,7 @@ def trained(
     if path is not None and path.is_file():
         return cfg, _load(path)
     # Two BLAS threads, the budget of the experiment (2 cores). Every product with a weight
-    # matrix is one [B*T, n] x [n, m] call (see attention._mm), large enough for two threads
+    # matrix is one [B*T, n] x [n, m] call (see kernels.matmul), large enough for two threads
     # to pay: about 50 ms a step against 57 ms on one thread on an idle 2-core machine.
     with threadpool_limits(limits=THREADS, user_api="blas"):
         res = gpt.train(
