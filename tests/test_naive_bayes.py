@@ -8,7 +8,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from llmbook.naive_bayes import NaiveBayesClassifier, char_ngrams
+from llmbook import text
+from llmbook.naive_bayes import NaiveBayesClassifier
+
+
+def char_ngrams(t, ngram_range):
+    """The n-gram counts naive Bayes uses: spaces kept, every n from min_n to max_n."""
+    lo, hi = ngram_range
+    return Counter(text.char_ngrams(t, range(lo, hi + 1), keep_spaces=True))
 
 
 def test_char_ngrams():

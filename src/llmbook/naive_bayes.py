@@ -27,41 +27,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._checks import as_scalar
+from . import _checks
+from ._checks import positive
 from .kernels import softmax
+from .text import char_ngrams
 
-__all__ = ["NaiveBayesClassifier", "char_ngrams"]
-
-
-def _check_range(ngram_range) -> tuple[int, int]:
-    try:
-        lo, hi = ngram_range
-    except (TypeError, ValueError):
-        raise TypeError(f"ngram_range must be a pair (min_n, max_n), got {ngram_range!r}") from None
-    for v in (lo, hi):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"ngram_range must hold integers, got {ngram_range!r}")
-    if not 1 <= lo <= hi:
-        raise ValueError(f"ngram_range must satisfy 1 <= min_n <= max_n, got {ngram_range!r}")
-    return int(lo), int(hi)
-
-
-def char_ngrams(text: str, ngram_range: tuple[int, int] = (1, 2)) -> Counter:
-    """The character n-grams of ``text`` for every n in ``ngram_range``, with their counts.
-
-    ``char_ngrams("好书", (1, 2))`` is ``Counter({"好": 1, "书": 1, "好书": 1})``.
-
-    Raises:
-        TypeError: ``text`` is not a string; bad ``ngram_range``.
-        ValueError: bad ``ngram_range``.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}")
-    lo, hi = _check_range(ngram_range)
-    out = Counter()
-    for n in range(lo, hi + 1):
-        out.update(text[i : i + n] for i in range(len(text) - n + 1))
-    return out
+__all__ = ["NaiveBayesClassifier"]
 
 
 class NaiveBayesClassifier:
@@ -75,11 +46,8 @@ class NaiveBayesClassifier:
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), alpha: float = 1.0):
-        self.ngram_range = _check_range(ngram_range)
-        alpha = as_scalar(alpha, "alpha")
-        if alpha <= 0:
-            raise ValueError(f"alpha must be > 0, got {alpha}")
-        self.alpha = alpha
+        self.ngram_range = _checks.ngram_range(ngram_range)
+        self.alpha = positive(alpha, "alpha")
         self._fitted = False
 
     def __repr__(self) -> str:
@@ -120,8 +88,7 @@ class NaiveBayesClassifier:
         n_docs = np.zeros(len(self.classes))
         for text, label in zip(texts, labels, strict=True):
             i = class_index[label]
-            for n in range(lo, hi + 1):
-                per_class[i].update(text[j : j + n] for j in range(len(text) - n + 1))
+            per_class[i].update(char_ngrams(text, range(lo, hi + 1), keep_spaces=True))
             n_docs[i] += 1
         vocab = sorted(set().union(*per_class))
         if not vocab:
@@ -179,9 +146,7 @@ class NaiveBayesClassifier:
         get = self._feature_index.get
         rows, idx = [], []
         for r, text in enumerate(texts):
-            ids = [
-                get(text[j : j + n]) for n in range(lo, hi + 1) for j in range(len(text) - n + 1)
-            ]
+            ids = [get(g) for g in char_ngrams(text, range(lo, hi + 1), keep_spaces=True)]
             ids = [i for i in ids if i is not None]  # unseen features are ignored
             rows.extend([r] * len(ids))
             idx.extend(ids)

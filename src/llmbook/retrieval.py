@@ -23,12 +23,14 @@ all 0 (not NaN). This is the "bag of words" (here, of characters) idea of Mannin
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
 
 import numpy as np
 
-from .naive_bayes import _check_range, char_ngrams
+from . import _checks
+from .text import char_ngrams
 
 __all__ = ["TfidfRetriever", "load_faq"]
 
@@ -44,7 +46,7 @@ class TfidfRetriever:
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2)):
-        self.ngram_range = _check_range(ngram_range)
+        self.ngram_range = _checks.ngram_range(ngram_range)
         self._fitted = False
 
     def fit(self, documents: Sequence[str]) -> TfidfRetriever:
@@ -62,7 +64,7 @@ class TfidfRetriever:
         for d in docs:
             if not isinstance(d, str):
                 raise TypeError(f"documents must hold strings, got {type(d).__name__}")
-        bags = [char_ngrams(d, self.ngram_range) for d in docs]
+        bags = [self._bag(d) for d in docs]
         vocab = sorted(set().union(*bags))
         if not vocab:
             raise ValueError("documents contain no characters")
@@ -78,6 +80,10 @@ class TfidfRetriever:
         self._fitted = True
         return self
 
+    def _bag(self, text: str) -> Counter:
+        lo, hi = self.ngram_range
+        return Counter(char_ngrams(text, range(lo, hi + 1), keep_spaces=True))
+
     @staticmethod
     def _normalise(v: np.ndarray) -> np.ndarray:
         norm = np.linalg.norm(v, axis=-1, keepdims=True)
@@ -88,7 +94,7 @@ class TfidfRetriever:
         if not self._fitted:
             raise ValueError("the retriever is not fitted; call fit(documents) first")
         v = np.zeros(len(self.vocabulary))
-        for t, c in char_ngrams(text, self.ngram_range).items():
+        for t, c in self._bag(text).items():
             j = self.vocabulary.get(t)
             if j is not None:
                 v[j] = c
@@ -105,8 +111,7 @@ class TfidfRetriever:
         Raises:
             ValueError: ``k`` < 1; not fitted.
         """
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be an integer >= 1, got {k!r}")
+        k = _checks.positive_int(k, "k")
         s = self.scores(query)
         order = np.argsort(-s, kind="stable")[:k]
         return [(int(i), float(s[i])) for i in order]

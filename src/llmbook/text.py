@@ -21,9 +21,11 @@ rows); wrong types raise ``TypeError``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
+
+from ._checks import integer, positive_int
 
 __all__ = [
     "OOV",
@@ -68,20 +70,21 @@ def char_tokenize(text: str) -> list[str]:
     return [c for c in _text(text) if not c.isspace()]
 
 
-def char_ngrams(text: str, n_values: Sequence[int] = (1, 2)) -> list[str]:
-    """The character n-grams of ``text`` for each ``n`` in ``n_values``, spaces removed.
+def char_ngrams(text: str, n_values: Iterable[int] = (1, 2), *, keep_spaces: bool = False):
+    """The character n-grams of ``text`` for each ``n`` in ``n_values``, in order.
 
     ``char_ngrams("很好用", (1, 2)) -> ["很", "好", "用", "很好", "好用"]``.
+    Whitespace is removed first unless ``keep_spaces`` (then ``"a b"`` has the bigrams
+    ``"a "`` and ``" b"``). ``collections.Counter(char_ngrams(...))`` counts them.
 
     Raises:
         TypeError: ``text`` is not a str.
         ValueError: an ``n`` is not a positive integer.
     """
-    chars = "".join(char_tokenize(text))
+    chars = _text(text) if keep_spaces else "".join(char_tokenize(text))
     out = []
     for n in n_values:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n_values must hold positive integers, got {n!r}")
+        n = positive_int(n, "n_values must hold positive integers; n")
         out.extend(chars[i : i + n] for i in range(len(chars) - n + 1))
     return out
 
@@ -112,10 +115,9 @@ class Vocabulary:
     """
 
     def __init__(self, token_lists, max_size: int | None = None, min_count: int = 1):
-        if max_size is not None and (not isinstance(max_size, int) or max_size < 3):
-            raise ValueError(f"max_size must be an integer >= 3 or None, got {max_size!r}")
-        if not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+        if max_size is not None:
+            max_size = integer(max_size, "max_size (or None)", minimum=3)
+        min_count = positive_int(min_count, "min_count")
         counts: Counter[str] = Counter()
         for i, tokens in enumerate(token_lists):
             if isinstance(tokens, str):
@@ -168,8 +170,7 @@ def pad_sequences(sequences, maxlen: int, padding: str = "post", truncating: str
     Raises:
         ValueError: ``maxlen`` not a positive integer, or a bad ``padding``/``truncating``.
     """
-    if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 1:
-        raise ValueError(f"maxlen must be a positive integer, got {maxlen!r}")
+    maxlen = positive_int(maxlen, "maxlen")
     for name, value in (("padding", padding), ("truncating", truncating)):
         if value not in ("pre", "post"):
             raise ValueError(f"{name} must be 'pre' or 'post', got {value!r}")
