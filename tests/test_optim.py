@@ -186,3 +186,47 @@ def test_optimizer_errors():
     adam.apply([np.zeros(2)], [np.ones(2)])
     with pytest.raises(ValueError, match="same parameters"):
         adam.apply([np.zeros(3)], [np.ones(3)])
+
+
+def _paper_adam(w, grads, lrs, b1, b2, eps):
+    """Algorithm 1 of Kingma & Ba (2015), written out with plain loops over the steps."""
+    m, v, out = np.zeros_like(w), np.zeros_like(w), []
+    for t, (g, lr) in enumerate(zip(grads, lrs, strict=True), start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+        out.append(w)
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_paper_epsilon_follows_algorithm_1_with_a_learning_rate_per_step(rng, dtype):
+    """epsilon_hat=False puts epsilon on sqrt(v_hat), as the paper's algorithm 1; the
+    learning rate may change at every step (a schedule); float32 weights stay float32."""
+    w0 = rng.normal(size=5)
+    grads = [1e-3 * rng.normal(size=5) for _ in range(12)]  # tiny: epsilon matters
+    lrs = [0.01 * (k + 1) for k in range(12)]
+    ref = _paper_adam(w0, grads, lrs, 0.9, 0.99, 1e-3)
+    w = w0.astype(dtype)
+    opt = Adam(0.5, beta_2=0.99, epsilon=1e-3, epsilon_hat=False)
+    for g, lr, r in zip(grads, lrs, ref, strict=True):
+        opt.apply([w], [g.astype(dtype)], learning_rate=lr)
+        assert w.dtype == dtype
+        np.testing.assert_allclose(w, r, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=0)
+
+
+def test_adam_epsilon_conventions_differ_by_sqrt_of_the_bias_correction(rng):
+    """At step 1 with gradient g: m = (1-b1) g, v = (1-b2) g^2, so the paper's step is
+    lr g / (|g| + eps) and Keras's is lr g / (|g| + eps / sqrt(1 - b2)) (epsilon_hat)."""
+    g, lr, b2, eps = np.array([1e-4]), 0.1, 0.999, 1e-4
+    paper, keras_ = np.zeros(1), np.zeros(1)
+    Adam(lr, beta_2=b2, epsilon=eps, epsilon_hat=False).apply([paper], [g])
+    Adam(lr, beta_2=b2, epsilon=eps).apply([keras_], [g])
+    np.testing.assert_allclose(-paper, lr * g / (g + eps), rtol=1e-12)
+    np.testing.assert_allclose(-keras_, lr * g / (g + eps / np.sqrt(1 - b2)), rtol=1e-12)
+
+
+def test_per_step_learning_rate_is_checked():
+    with pytest.raises(ValueError, match="learning_rate"):
+        Adam().apply([np.zeros(2)], [np.ones(2)], learning_rate=0.0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float, positive
+from ._checks import as_float, positive, positive_int
 from .kernels import matmul, merge_heads, softmax, split_heads
 
 __all__ = [
@@ -56,9 +56,7 @@ def causal_mask(n_q: int, n_k: int | None = None) -> np.ndarray:
         ValueError: non-positive sizes, or ``n_k < n_q``.
     """
     n_k = n_q if n_k is None else n_k
-    for name, v in (("n_q", n_q), ("n_k", n_k)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    n_q, n_k = positive_int(n_q, "n_q"), positive_int(n_k, "n_k")
     if n_k < n_q:
         raise ValueError(f"n_k must be >= n_q, got n_q={n_q}, n_k={n_k}")
     return np.arange(n_k)[None, :] <= np.arange(n_q)[:, None] + (n_k - n_q)
@@ -148,8 +146,7 @@ def init_attention_params(d_model: int, rng=None, scale: float = 0.02) -> dict:
     Returns:
         dict with ``W_q, W_k, W_v, W_o`` ``[d, d]`` and ``b_q, b_k, b_v, b_o`` ``[d]``.
     """
-    if isinstance(d_model, bool) or not isinstance(d_model, (int, np.integer)) or d_model < 1:
-        raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
+    d_model = positive_int(d_model, "d_model")
     rng = np.random.default_rng(rng)
     p = {}
     for n in "qkvo":
@@ -170,8 +167,7 @@ def _check_params(p, d_model, n_head):
             raise ValueError(
                 f"params W_{n} must be ({d_model}, {d_model}) and b_{n} ({d_model},), got {W} and {b}"
             )
-    if isinstance(n_head, bool) or not isinstance(n_head, (int, np.integer)) or n_head < 1:
-        raise ValueError(f"n_head must be a positive integer, got {n_head!r}")
+    n_head = positive_int(n_head, "n_head")
     if d_model % n_head:
         raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations, losses
-from ._checks import as_array, as_scalar, positive
+from ._checks import as_array, as_scalar, positive, positive_int
 
 __all__ = ["NeuronStep", "single_neuron_step", "train_single_neuron"]
 
@@ -142,8 +142,7 @@ def train_single_neuron(
     Raises:
         ValueError: ``steps`` not a positive integer, and as :func:`single_neuron_step`.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = positive_int(steps, "steps")
     history = []
     for _ in range(int(steps)):
         step = single_neuron_step(x, w, b, y_true, lr, activation=activation, loss=loss)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import attention
-from ._checks import as_float, positive
+from ._checks import as_float, positive, positive_int
 from .kernels import gelu_parts, gelu_slope, matmul
 
 __all__ = [
@@ -145,8 +145,7 @@ def init_block_params(
     Returns:
         dict ``{"ln1": {gamma, beta}, "attn": {...}, "ln2": {gamma, beta}, "ffn": {W_1, b_1, W_2, b_2}}``.
     """
-    if isinstance(d_model, bool) or not isinstance(d_model, (int, np.integer)) or d_model < 1:
-        raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
+    d_model = positive_int(d_model, "d_model")
     d_ff = 4 * d_model if d_ff is None else d_ff
     rng = np.random.default_rng(rng)
     attn = attention.init_attention_params(d_model, rng, scale)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
+from ._checks import positive_int
+
 __all__ = [
     "peoples_daily_sentences",
     "peoples_daily_words",
@@ -42,9 +44,7 @@ def _read_lines(package: str, name: str) -> list[str]:
 def _limit(limit, name="limit"):
     if limit is None:
         return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"{name} must be a positive integer or None, got {limit!r}")
-    return limit
+    return positive_int(limit, f"{name} (or None)")
 
 
 @functools.lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, positive
+from ._checks import as_array, as_scalar, positive, positive_int
 
 __all__ = [
     "REGIMES",
@@ -108,8 +108,7 @@ def gradient_descent(surface: Quadratic, x0, lr, steps: int = 20, max_norm: floa
             ``steps``, ``x0`` of the wrong shape or not finite.
     """
     lr = positive(lr, "lr")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = positive_int(steps, "steps")
     max_norm = positive(max_norm, "max_norm")
     x = np.atleast_1d(as_array(x0, "x0", ndim=(0, 1)))
     if x.shape != (surface.dim,):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, probabilities
+from ._checks import as_array, positive_int, probabilities
 
 __all__ = ["accuracy", "confusion_matrix", "precision_recall", "split_indices"]
 
@@ -34,8 +34,7 @@ def split_indices(n: int, fractions=(0.7, 0.15, 0.15), seed=0) -> list[np.ndarra
     Raises:
         ValueError: bad ``n`` or fractions, or a part that would be empty.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n = positive_int(n, "n")
     f = as_array(fractions, "fractions", ndim=(1,))
     if np.any(f <= 0) or not np.isclose(f.sum(), 1.0):
         raise ValueError(f"fractions must be positive and sum to 1, got {list(fractions)}")

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from . import attention, block, optim, sampling
-from ._checks import positive
+from ._checks import nonneg_int, positive, positive_int
 from .kernels import matmul, merge_heads, softmax_cross_entropy, split_heads
 
 __all__ = [
@@ -64,9 +64,7 @@ class GPTConfig:
 
     def __post_init__(self):
         for f in ("n_vocab", "n_ctx", "d_model", "n_head", "n_layer"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{f} must be a positive integer, got {v!r}")
+            object.__setattr__(self, f, positive_int(getattr(self, f), f))
         if self.d_model % self.n_head:
             raise ValueError(
                 f"d_model ({self.d_model}) must be divisible by n_head ({self.n_head})"
@@ -409,8 +407,7 @@ def generate(
     """
     one_d = np.ndim(prompt) == 1
     seq = _check_ids(prompt, cfg, "prompt").astype(np.int64)
-    if isinstance(n_new, bool) or not isinstance(n_new, (int, np.integer)) or n_new < 0:
-        raise ValueError(f"n_new must be a non-negative integer, got {n_new!r}")
+    n_new = nonneg_int(n_new, "n_new")
     rng = np.random.default_rng(seed)
     kvs = None
     for _ in range(n_new):

@@ -26,19 +26,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations
-from ._checks import as_array
+from ._checks import as_array, positive_int
 
 __all__ = ["Conv1D", "Dense", "Embedding", "Layer", "SimpleRNN", "glorot_uniform"]
 
 
 def _rng(seed):
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _size(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def glorot_uniform(shape, fan_in, fan_out, rng):
@@ -115,7 +109,7 @@ class Dense(Layer):
     """
 
     def __init__(self, n_in, n_out, activation="linear", seed=None):
-        self.n_in, self.n_out = _size(n_in, "n_in"), _size(n_out, "n_out")
+        self.n_in, self.n_out = positive_int(n_in, "n_in"), positive_int(n_out, "n_out")
         self.activation = activation
         self.f, self.f_grad = activations.get(activation)
         rng = _rng(seed)
@@ -186,7 +180,7 @@ class Embedding(Layer):
     """
 
     def __init__(self, vocab_size, dim, seed=None):
-        self.vocab_size, self.dim = _size(vocab_size, "vocab_size"), _size(dim, "dim")
+        self.vocab_size, self.dim = positive_int(vocab_size, "vocab_size"), positive_int(dim, "dim")
         self.params = {"E": _rng(seed).uniform(-0.05, 0.05, (self.vocab_size, self.dim))}
         self.grads = {"E": np.zeros_like(self.params["E"])}
         self._cache = None
@@ -264,7 +258,7 @@ class SimpleRNN(Layer):
     """
 
     def __init__(self, n_in, units, return_sequences=False, seed=None):
-        self.n_in, self.units = _size(n_in, "n_in"), _size(units, "units")
+        self.n_in, self.units = positive_int(n_in, "n_in"), positive_int(units, "units")
         self.return_sequences = bool(return_sequences)
         rng = _rng(seed)
         self.params = {
@@ -365,8 +359,8 @@ class Conv1D(Layer):
     def __init__(
         self, n_in, filters, kernel_size, strides=1, padding="valid", activation="linear", seed=None
     ):
-        self.n_in, self.filters = _size(n_in, "n_in"), _size(filters, "filters")
-        self.k, self.s = _size(kernel_size, "kernel_size"), _size(strides, "strides")
+        self.n_in, self.filters = positive_int(n_in, "n_in"), positive_int(filters, "filters")
+        self.k, self.s = positive_int(kernel_size, "kernel_size"), positive_int(strides, "strides")
         if padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
         self.padding = padding

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations
-from ._checks import as_array, as_scalar
+from ._checks import as_array, as_scalar, positive_int
 from .optim import Optimizer
 from .text import BagOfWords
 
@@ -43,8 +43,7 @@ class LogisticRegression:
     """
 
     def __init__(self, n_features: int, l2: float = 0.0):
-        if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
-            raise ValueError(f"n_features must be a positive integer, got {n_features!r}")
+        n_features = positive_int(n_features, "n_features")
         self.l2 = as_scalar(l2, "l2")
         if self.l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {self.l2}")

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import activations as _activations
 from . import losses as _losses
-from ._checks import as_array
+from ._checks import as_array, positive_int
 from .layers import Dense
 from .optim import Optimizer
 
@@ -267,13 +267,9 @@ class MLP:
         n = X.shape[0]
         if len(y) != n:
             raise ValueError(f"X and y must have the same number of rows, got {n} and {len(y)}")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+        epochs = positive_int(epochs, "epochs")
         batch_size = n if batch_size is None else batch_size
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = positive_int(batch_size, "batch_size")
         y = np.asarray(y)
         rng = None if seed is None else np.random.default_rng(seed)
         history = []

@@ -65,7 +65,7 @@ from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
-from ._checks import as_scalar
+from ._checks import as_scalar, positive_int
 
 __all__ = ["BOS", "EOS", "SMOOTHINGS", "UNK", "NGramModel", "ngrams"]
 
@@ -79,14 +79,6 @@ UNK = "<unk>"
 SMOOTHINGS = ("add-k", "kneser-ney")
 
 _RESERVED = frozenset({BOS, EOS, UNK})
-
-
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an integer >= 1, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be an integer >= 1, got {n}")
-    return int(n)
 
 
 def _as_sequence(seq, name: str) -> Sequence:
@@ -131,7 +123,7 @@ def ngrams(sequence, n: int, pad: bool = True) -> list[tuple]:
     Raises:
         TypeError, ValueError: ``n`` not an integer >= 1; ``sequence`` not a sequence.
     """
-    n = _check_n(n)
+    n = positive_int(n, "n")
     seq = list(_as_sequence(sequence, "sequence"))
     if pad:
         seq = [BOS] * (n - 1) + seq + [EOS]
@@ -161,7 +153,7 @@ class NGramModel:
     """
 
     def __init__(self, n: int, k: float = 1.0, smoothing: str = "add-k", discount=None):
-        self.n = _check_n(n)
+        self.n = positive_int(n, "n")
         k = as_scalar(k, "k")
         if k < 0:
             raise ValueError(f"k must be >= 0, got {k}")
@@ -412,7 +404,7 @@ class NGramModel:
         self._check_fitted()
         if order is None:
             return self.n
-        order = _check_n(order)
+        order = positive_int(order, "order")
         if order > self.n:
             raise ValueError(f"order must be in 1..{self.n}, got {order}")
         return order
@@ -610,8 +602,7 @@ class NGramModel:
                 f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
                 f"got {type(rng).__name__}"
             )
-        if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
-            raise ValueError(f"max_len must be an integer >= 1, got {max_len!r}")
+        max_len = positive_int(max_len, "max_len")
         history = list(_as_sequence(context, "context"))
         out = []
         for _ in range(int(max_len)):

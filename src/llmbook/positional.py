@@ -16,15 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import positive
+from ._checks import integer, positive, positive_int
 
 __all__ = ["learned_positions", "rotation_for_offset", "sinusoidal_encoding"]
-
-
-def _count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -> np.ndarray:
@@ -42,8 +36,8 @@ def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -
     Raises:
         ValueError: non-positive or non-integer sizes, odd ``d_model``, ``base <= 0``.
     """
-    n_positions = _count(n_positions, "n_positions")
-    d_model = _count(d_model, "d_model", 2)
+    n_positions = positive_int(n_positions, "n_positions")
+    d_model = integer(d_model, "d_model", minimum=2)
     if d_model % 2:
         raise ValueError(f"d_model must be even, got {d_model}")
     base = positive(base, "base")
@@ -66,7 +60,7 @@ def rotation_for_offset(k: float, d_model: int, base: float = 10000.0) -> np.nda
     Returns:
         float64 array ``[d_model, d_model]``.
     """
-    d_model = _count(d_model, "d_model", 2)
+    d_model = integer(d_model, "d_model", minimum=2)
     if d_model % 2:
         raise ValueError(f"d_model must be even, got {d_model}")
     omega = positive(base, "base") ** (-np.arange(0, d_model, 2, dtype=np.float64) / d_model)
@@ -88,7 +82,7 @@ def learned_positions(n_ctx: int, d_model: int, rng=None, scale: float = 0.02) -
     Returns:
         float64 array ``[n_ctx, d_model]``.
     """
-    n_ctx = _count(n_ctx, "n_ctx")
-    d_model = _count(d_model, "d_model")
+    n_ctx = positive_int(n_ctx, "n_ctx")
+    d_model = positive_int(d_model, "d_model")
     rng = np.random.default_rng(rng)
     return rng.normal(0.0, positive(scale, "scale"), size=(n_ctx, d_model))

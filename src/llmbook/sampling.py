@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_scalar
+from ._checks import as_array, as_scalar, integer
 from .kernels import softmax
 
 __all__ = ["next_token_distribution", "sample", "top_k_mask", "top_p_mask"]
@@ -35,8 +35,7 @@ def top_k_mask(logits, k: int):
     """
     logits = as_array(logits, "logits", ndim=(1, 2, 3))
     V = logits.shape[-1]
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= V:
-        raise ValueError(f"k must be an integer in [1, {V}], got {k!r}")
+    k = integer(k, "k", minimum=1, maximum=V)
     order = np.argsort(-logits, axis=-1, kind="stable")[..., :k]
     mask = np.zeros(logits.shape, dtype=bool)
     np.put_along_axis(mask, order, True, axis=-1)

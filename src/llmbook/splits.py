@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_scalar
+from ._checks import as_scalar, integer, positive_int
 
 __all__ = ["train_test_split"]
 
@@ -74,10 +74,8 @@ def selection_optimism(correct, subset_size: int, repeats: int = 200, seed: int 
     if c.ndim != 2 or c.size == 0:
         raise ValueError(f"correct must be a non-empty 2-D array [K, N], got shape {c.shape}")
     n = c.shape[1]
-    if isinstance(subset_size, bool) or not 1 <= int(subset_size) < n:
-        raise ValueError(f"subset_size must be in 1..{n - 1}, got {subset_size}")
-    if isinstance(repeats, bool) or int(repeats) < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    subset_size = integer(subset_size, "subset_size", minimum=1, maximum=n - 1)
+    repeats = positive_int(repeats, "repeats")
     rng = np.random.default_rng(seed)
     chosen = np.empty(repeats, dtype=np.int64)
     on_subset, on_rest = np.empty(repeats), np.empty(repeats)

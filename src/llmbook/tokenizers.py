@@ -27,6 +27,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
+from ._checks import integer, positive_int
+
 __all__ = ["BPETokenizer", "CharTokenizer", "pre_tokenize"]
 
 _CHUNK = re.compile(r"\s+|\w+|[^\w\s]+")
@@ -80,8 +82,7 @@ class CharTokenizer:
 
     def __init__(self, texts, min_count: int = 1, unk: str = "□"):
         texts = _check_texts(texts)
-        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
+        min_count = positive_int(min_count, "min_count")
         if not isinstance(unk, str) or len(unk) != 1:
             raise ValueError(f"unk must be a single character, got {unk!r}")
         counts = Counter()
@@ -178,8 +179,7 @@ class BPETokenizer:
             TypeError, ValueError: bad ``texts`` or ``vocab_size``.
         """
         texts = _check_texts(texts)
-        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 256:
-            raise ValueError(f"vocab_size must be an integer >= 256, got {vocab_size!r}")
+        vocab_size = integer(vocab_size, "vocab_size", minimum=256)
         tok = cls()
         chunk_counts = Counter()
         for t in texts:

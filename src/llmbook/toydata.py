@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import integer
+
 __all__ = ["NAMES", "circles", "get", "moons", "xor"]
 
 
 def _n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n % 2:
+    n = integer(n, "n (even)", minimum=2)
+    if n % 2:
         raise ValueError(f"n must be an even integer >= 2, got {n!r}")
-    return int(n)
+    return n
 
 
 def _noise(noise) -> float:

@@ -15,6 +15,10 @@ biases), a final layer norm, and an output layer that reuses the token embedding
 
 from __future__ import annotations
 
+import numpy as np
+
+from ._checks import positive, positive_int
+
 __all__ = [
     "PUBLISHED",
     "block_parameter_count",
@@ -45,19 +49,13 @@ PUBLISHED_COUNTS = {
 PAPER_MILLIONS = {"GPT-2 small": 117, "GPT-2 medium": 345, "GPT-2 large": 762, "GPT-2 XL": 1542}
 
 
-def _int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
-
-
 def _shape(n_layer, d_model, n_head, d_ff):
-    _int(n_layer, "n_layer")
-    _int(d_model, "d_model")
-    _int(n_head, "n_head")
+    positive_int(n_layer, "n_layer")
+    positive_int(d_model, "d_model")
+    positive_int(n_head, "n_head")
     if d_model % n_head:
         raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
-    return 4 * d_model if d_ff is None else _int(d_ff, "d_ff")
+    return 4 * d_model if d_ff is None else positive_int(d_ff, "d_ff")
 
 
 def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
@@ -66,8 +64,8 @@ def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
     Raises:
         ValueError: sizes that are not positive integers.
     """
-    d = _int(d_model, "d_model")
-    d_ff = 4 * d if d_ff is None else _int(d_ff, "d_ff")
+    d = positive_int(d_model, "d_model")
+    d_ff = 4 * d if d_ff is None else positive_int(d_ff, "d_ff")
     return (4 * d * d + 4 * d) + (2 * d * d_ff + d_ff + d) + 4 * d
 
 
@@ -98,8 +96,8 @@ def parameter_count(
         ValueError: sizes that are not positive integers, or ``n_head`` not dividing ``d_model``.
     """
     d_ff = _shape(n_layer, d_model, n_head, d_ff)
-    _int(n_vocab, "n_vocab")
-    _int(n_ctx, "n_ctx")
+    positive_int(n_vocab, "n_vocab")
+    positive_int(n_ctx, "n_ctx")
     d = d_model
     n = n_vocab * d + n_ctx * d + n_layer * block_parameter_count(d, d_ff) + 2 * d
     if not tied_embeddings:
@@ -139,26 +137,22 @@ def flops_per_token(
         ValueError: as :func:`parameter_count`.
     """
     d_ff = _shape(n_layer, d_model, n_head, d_ff)
-    _int(n_vocab, "n_vocab")
-    _int(n_ctx, "n_ctx")
+    positive_int(n_vocab, "n_vocab")
+    positive_int(n_ctx, "n_ctx")
     d = d_model
     forward = n_layer * (8 * d * d + 4 * n_ctx * d + 4 * d * d_ff) + 2 * d * n_vocab
     return 3 * forward if training else forward
 
 
 def _bytes(bytes_per_value):
-    if (
-        isinstance(bytes_per_value, bool)
-        or not isinstance(bytes_per_value, (int, float))
-        or bytes_per_value <= 0
-    ):
+    if isinstance(bytes_per_value, (bool, np.bool_)):
         raise ValueError(f"bytes_per_value must be a positive number, got {bytes_per_value!r}")
-    return bytes_per_value
+    return positive(bytes_per_value, "bytes_per_value (a positive number)")
 
 
 def weight_bytes(n_params: int, bytes_per_value: float = 2) -> float:
     r"""Memory of the weights: :math:`N \times b` bytes (b = 4 for float32, 2 for float16/bfloat16, 1 for int8)."""
-    return _int(n_params, "n_params") * _bytes(bytes_per_value)
+    return positive_int(n_params, "n_params") * _bytes(bytes_per_value)
 
 
 def training_memory_bytes(
@@ -173,7 +167,7 @@ def training_memory_bytes(
     Raises:
         ValueError: bad ``n_params`` or ``bytes_per_value``.
     """
-    n = _int(n_params, "n_params")
+    n = positive_int(n_params, "n_params")
     if mixed_precision:
         return 16 * n
     return 4 * n * _bytes(bytes_per_value)
@@ -190,5 +184,5 @@ def kv_cache_bytes(
         ValueError: sizes that are not positive integers, bad ``bytes_per_value``.
     """
     for name, v in (("n_layer", n_layer), ("d_model", d_model), ("n_ctx", n_ctx), ("batch", batch)):
-        _int(v, name)
+        positive_int(v, name)
     return 2 * n_layer * n_ctx * d_model * batch * _bytes(bytes_per_value)

@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import positive_int
+
 __all__ = ["Window", "score_in_windows", "sliding_windows", "window_spans"]
 
 
@@ -30,14 +32,6 @@ class Window(NamedTuple):
     start: int
     stop: int
     first_new: int
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
 
 
 def window_spans(length: int, size: int, stride: int) -> list[Window]:
@@ -59,9 +53,9 @@ def window_spans(length: int, size: int, stride: int) -> list[Window]:
         ValueError: ``length``, ``size`` or ``stride`` < 1, or ``stride > size`` (the
             windows would leave tokens uncovered).
     """
-    length = _positive_int(length, "length")
-    size = _positive_int(size, "size")
-    stride = _positive_int(stride, "stride")
+    length = positive_int(length, "length")
+    size = positive_int(size, "size")
+    stride = positive_int(stride, "stride")
     if stride > size:
         raise ValueError(
             f"stride ({stride}) must not exceed size ({size}): tokens between windows "
