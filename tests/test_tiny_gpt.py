@@ -1,6 +1,9 @@
 """The chapter-15 experiment: data split, baselines, and the on-disk cache of a trained model."""
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from llmbook import gpt, tiny_gpt
 
@@ -39,3 +42,19 @@ def test_cache_dir_finds_the_book(tmp_path):
     (tmp_path / "_toc.yml").write_text("root: x\n")
     (tmp_path / "chapters").mkdir()
     assert tiny_gpt.cache_dir(tmp_path / "chapters") == tmp_path / "_build" / "llmbook-cache"
+
+
+def test_settings_are_typed_and_a_mistyped_name_is_refused(tmp_path):
+    s = dataclasses.replace(tiny_gpt.DEFAULTS, steps=300)
+    assert s.steps == 300 and s.d_model == tiny_gpt.DEFAULTS.d_model
+    with pytest.raises(TypeError, match="stpes"):
+        dataclasses.replace(tiny_gpt.DEFAULTS, stpes=300)
+    data = tiny_gpt.prepare(n_train_lines=40, n_val_lines=10, min_count=3)
+    with pytest.raises(TypeError, match="d_modle"):
+        tiny_gpt.trained(data, {"d_modle": 8}, cache=tmp_path)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tiny_gpt.DEFAULTS.steps = 1  # type: ignore[misc]
+    with pytest.raises(ValueError, match="steps"):
+        tiny_gpt.Settings(steps=0)
+    with pytest.raises(ValueError, match="final_lr"):
+        tiny_gpt.Settings(final_lr=0.0)

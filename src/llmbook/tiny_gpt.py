@@ -33,35 +33,70 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import corpus, gpt
+from ._checks import in_interval, nonneg_int, positive, positive_int
 from .tokenizers import CharTokenizer
 
-__all__ = ["DEFAULTS", "THREADS", "Data", "baselines", "cache_dir", "main", "prepare", "trained"]
+__all__ = [
+    "DEFAULTS",
+    "THREADS",
+    "Data",
+    "Settings",
+    "baselines",
+    "cache_dir",
+    "main",
+    "prepare",
+    "trained",
+]
 
 #: BLAS threads used to train: the two CPU cores the experiment is budgeted for.
 THREADS = 2
 
-#: The settings of the chapter's experiment.
-DEFAULTS = {
-    "n_train_lines": 4000,
-    "n_val_lines": 1000,
-    "min_count": 10,
-    "n_ctx": 64,
-    "d_model": 96,
-    "n_head": 4,
-    "n_layer": 2,
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The settings of the chapter's experiment: data, model shape and training.
+
+    Frozen: a variant is ``dataclasses.replace(DEFAULTS, steps=300)``, which refuses a
+    mistyped name (``TypeError``) instead of ignoring it.
+
+    Raises:
+        ValueError: a count that is not a positive integer, a non-positive ``lr`` or
+        ``max_seconds``, ``final_lr`` outside (0, 1].
+    """
+
+    n_train_lines: int = 4000
+    n_val_lines: int = 1000
+    min_count: int = 10
+    n_ctx: int = 64
+    d_model: int = 96
+    n_head: int = 4
+    n_layer: int = 2
     # 1,700 steps took 95-118 s on the 2-core machines measured (their speed varies by a
     # quarter from hour to hour); on a slower machine training stops at max_seconds, and the
     # chapter reports the steps that ran.
-    "steps": 1700,
-    "max_seconds": 120,
-    "batch_size": 16,
-    "lr": 3e-3,
-    "warmup": 50,
-    "final_lr": 0.1,
-    "seed": 0,
-    "eval_every": 100,
-    "eval_windows": 64,
-}
+    steps: int = 1700
+    max_seconds: float | None = 120
+    batch_size: int = 16
+    lr: float = 3e-3
+    warmup: int = 50
+    final_lr: float = 0.1
+    seed: int = 0
+    eval_every: int = 100
+    eval_windows: int = 64
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            if f.type == "int" and f.name not in ("seed", "warmup"):
+                positive_int(getattr(self, f.name), f.name)
+        nonneg_int(self.warmup, "warmup")
+        positive(self.lr, "lr")
+        in_interval(self.final_lr, "final_lr", 0.0, 1.0, closed="right")
+        if self.max_seconds is not None:
+            positive(self.max_seconds, "max_seconds")
+
+
+#: The settings of the chapter's experiment.
+DEFAULTS = Settings()
 
 
 @dataclasses.dataclass
@@ -76,9 +111,9 @@ class Data:
 
 
 def prepare(
-    n_train_lines=DEFAULTS["n_train_lines"],
-    n_val_lines=DEFAULTS["n_val_lines"],
-    min_count=DEFAULTS["min_count"],
+    n_train_lines=DEFAULTS.n_train_lines,
+    n_val_lines=DEFAULTS.n_val_lines,
+    min_count=DEFAULTS.min_count,
 ) -> Data:
     """Training lines from the start of the corpus, validation lines from its end, as characters.
 
@@ -147,7 +182,7 @@ def _source_hash() -> str:
 
 def trained(
     data: Data,
-    settings: dict | None = None,
+    settings: Settings | dict | None = None,
     cache: pathlib.Path | bool | None = True,
     callback=None,
 ):
@@ -155,19 +190,27 @@ def trained(
 
     Args:
         data: from :func:`prepare`.
-        settings: overrides of :data:`DEFAULTS` (model and training keys).
+        settings: a :class:`Settings`, or a dict of overrides of :data:`DEFAULTS` (model
+            and training keys).
         cache: a folder, ``True`` for :func:`cache_dir`, or ``False``/``None`` for no cache.
     Returns:
         ``(cfg, result)``: the :class:`llmbook.gpt.GPTConfig` and the
         :class:`llmbook.gpt.TrainResult` (``result.seconds`` is the time the training took
         when it ran, also when loaded from the cache).
+    Raises:
+        TypeError: an override that is not a setting's name.
     """
-    s = {**DEFAULTS, **(settings or {})}
-    cfg = gpt.GPTConfig(n_vocab=data.tokenizer.vocab_size, n_ctx=s["n_ctx"], d_model=s["d_model"],
-                        n_head=s["n_head"], n_layer=s["n_layer"])  # fmt: skip
+    if isinstance(settings, Settings):
+        s = settings
+    else:
+        s = dataclasses.replace(DEFAULTS, **(settings or {}))
+    cfg = gpt.GPTConfig(n_vocab=data.tokenizer.vocab_size, n_ctx=s.n_ctx, d_model=s.d_model,
+                        n_head=s.n_head, n_layer=s.n_layer)  # fmt: skip
     folder = cache_dir() if cache is True else (pathlib.Path(cache) if cache else None)
     key = hashlib.sha256(
-        json.dumps([s, cfg.n_vocab, int(data.train_ids.sum()), _source_hash()]).encode()
+        json.dumps(
+            [dataclasses.asdict(s), cfg.n_vocab, int(data.train_ids.sum()), _source_hash()]
+        ).encode()
     ).hexdigest()[:16]
     path = folder / f"tiny_gpt_{key}.npz" if folder else None
     if path is not None and path.is_file():
@@ -177,9 +220,9 @@ def trained(
     # to pay: about 50 ms a step against 57 ms on one thread on an idle 2-core machine.
     with threadpool_limits(limits=THREADS, user_api="blas"):
         res = gpt.train(
-            cfg, data.train_ids, data.val_ids, steps=s["steps"], batch_size=s["batch_size"],
-            lr=s["lr"], warmup=s["warmup"], final_lr=s["final_lr"], max_seconds=s["max_seconds"], seed=s["seed"], eval_every=s["eval_every"],
-            eval_windows=s["eval_windows"], dtype=np.float32, callback=callback,
+            cfg, data.train_ids, data.val_ids, steps=s.steps, batch_size=s.batch_size,
+            lr=s.lr, warmup=s.warmup, final_lr=s.final_lr, max_seconds=s.max_seconds, seed=s.seed, eval_every=s.eval_every,
+            eval_windows=s.eval_windows, dtype=np.float32, callback=callback,
         )  # fmt: skip
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
