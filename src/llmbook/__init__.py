@@ -10,11 +10,13 @@ The neuron and its mathematics (chapters 2-4):
 - :mod:`llmbook.backprop` -- one neuron trained by gradient descent, every value traced.
 - :mod:`llmbook.gradcheck` -- central finite differences to check any gradient.
 - :mod:`llmbook.descent` -- gradient descent on quadratic surfaces and its regimes.
+- :mod:`llmbook.kernels` -- the shared numerical kernels: softmax, cross-entropy from
+  logits, batched products, attention heads, GELU (unchecked; the modules check first).
 
 Networks and their training (chapters 2, 3 and 5):
 
 - :mod:`llmbook.layers` -- Dense, Embedding, SimpleRNN and Conv1D layers with backward passes.
-- :mod:`llmbook.optim` -- SGD and Adam with Keras 3's update rules.
+- :mod:`llmbook.optim` -- SGD and Adam (Keras 3's update, or the paper's epsilon).
 - :mod:`llmbook.mlp` -- a multi-layer perceptron: forward, backward, train step.
 - :mod:`llmbook.keras_twin` -- the same MLP in Keras, for side-by-side loss curves.
 - :mod:`llmbook.text` -- tokenisation, vocabulary, padding, bag-of-words features.
@@ -65,3 +67,5 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -8,6 +8,24 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "NotAnIntegerError",
+    "as_array",
+    "as_float",
+    "as_scalar",
+    "axis_of",
+    "fraction",
+    "in_interval",
+    "integer",
+    "ngram_range",
+    "nonneg_int",
+    "positive",
+    "positive_int",
+    "probabilities",
+    "probability",
+    "same_shape",
+]
+
 
 def as_array(value, name: str, *, ndim: tuple[int, ...] | None = None, allow_empty: bool = False):
     """Return ``value`` as a finite float64 array.
@@ -140,11 +158,6 @@ def positive_int(value, name: str) -> int:
 def nonneg_int(value, name: str) -> int:
     """``value`` as an ``int`` >= 0 (see :func:`integer`)."""
     return integer(value, name, minimum=0)
-
-
-def positive_float(value, name: str) -> float:
-    """``value`` as a finite float > 0 (the same as :func:`positive`)."""
-    return positive(value, name)
 
 
 def in_interval(value, name: str, low: float, high: float, *, closed: str = "both") -> float:

@@ -13,6 +13,8 @@ import numpy as np
 from . import activations
 from ._checks import as_array, as_scalar
 
+__all__ = ["neuron_output", "weighted_sum"]
+
 
 def weighted_sum(x, w, b):
     r"""The pre-activation of one neuron, :math:`z = \sum_i w_i x_i + b`.
