@@ -50,7 +50,7 @@ def _part_two(name: str):
     """The Part II explorers at the size of chapters 15 and 17 (random weights and logits:
     the cost does not depend on their values)."""
     from llmbook import gpt
-    from llmbook.tokenizers import CharTokenizer
+    from llmbook.text import Vocabulary
 
     rng = np.random.default_rng(0)
     if name == "sampling":
@@ -58,7 +58,7 @@ def _part_two(name: str):
         return widgets.sampling_explorer(
             rng.normal(size=V) * 3, [f"t{i}" for i in range(V)], kernel_free_strip=False
         )
-    tok = CharTokenizer("中国人民经济发展是硬道理。新年好")
+    tok = Vocabulary.of_characters("中国人民经济发展是硬道理。新年好")
     cfg = gpt.GPTConfig(n_vocab=1931, n_ctx=64, d_model=96, n_head=4, n_layer=2)
     params = gpt.init_params(cfg, seed=0, dtype=np.float32)
     return widgets.attention_explorer(params, cfg, tok, ["中国人民"], kernel_free_strip=False)

@@ -82,7 +82,7 @@ CHAPTER_NAMES = {
         "whitespace_tokenize",
     ],
     "tiny_gpt": ["DEFAULTS", "baselines", "prepare", "trained"],
-    "tokenizers": ["BPETokenizer", "CharTokenizer", "pre_tokenize"],
+    "tokenizers": ["BPETokenizer", "pre_tokenize"],
     "transformer": [
         "PAPER_MILLIONS",
         "PUBLISHED",

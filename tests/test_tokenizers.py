@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmbook import corpus
-from llmbook.tokenizers import BPETokenizer, CharTokenizer, pre_tokenize
+from llmbook.text import Vocabulary
+from llmbook.tokenizers import BPETokenizer, pre_tokenize
 
 
 @pytest.fixture(scope="module")
@@ -135,13 +136,13 @@ def test_token_strings_show_partial_characters(bpe):
 
 
 def test_char_tokenizer_round_trip_and_unknown():
-    tok = CharTokenizer(["abca", "ab"], min_count=2)
+    tok = Vocabulary.of_characters(["abca", "ab"], min_count=2)
     # counts: a 3, b 2, c 1 -> c is unknown (id 0)
-    assert tok.chars == ["□", "a", "b"]
-    assert tok.encode("abc") == [1, 2, 0]
+    assert tok.itos == ["□", "a", "b"]
+    assert tok.encode("abc").tolist() == [1, 2, 0]
     assert tok.decode([1, 2, 0]) == "ab□"
     assert tok.coverage(["abc"]) == pytest.approx(2 / 3)
-    full = CharTokenizer("你好，世界")
+    full = Vocabulary.of_characters("你好，世界")
     assert full.decode(full.encode("世界你好")) == "世界你好"
 
 
@@ -157,6 +158,6 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="merge"):
         BPETokenizer([(0, 300)])
     with pytest.raises(ValueError, match="min_count"):
-        CharTokenizer("abc", min_count=0)
-    with pytest.raises(ValueError, match="ids must be in"):
-        CharTokenizer("abc").decode([7])
+        Vocabulary.of_characters("abc", min_count=0)
+    with pytest.raises(ValueError, match="ids must lie in"):
+        Vocabulary.of_characters("abc").decode([7])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from llmbook import attention, gpt, plots, sampling, widgets
-from llmbook.tokenizers import CharTokenizer
+from llmbook.text import Vocabulary
 
 PNG = b"\x89PNG"
 LOGITS = np.log([0.5, 0.3, 0.15, 0.05])
@@ -77,7 +77,7 @@ def test_sampling_explorer_live_part_redraws_from_the_package():
 
 
 def _model(seed=3):
-    tok = CharTokenizer("人民日报新年好中国")
+    tok = Vocabulary.of_characters("人民日报新年好中国")
     cfg = gpt.GPTConfig(n_vocab=tok.vocab_size, n_ctx=8, d_model=8, n_head=2, n_layer=2)
     params = gpt.init_params(cfg, seed=seed)
     rng = np.random.default_rng(0)

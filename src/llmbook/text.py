@@ -100,24 +100,49 @@ def remove_stopwords(tokens: Iterable[str], stopwords: Iterable[str]) -> list[st
 
 
 class Vocabulary:
-    """A mapping between tokens and integer ids, with padding and OOV ids.
+    """A mapping between tokens and integer ids, with reserved ids for padding and the unknown.
 
-    Id 0 (:data:`PAD`) is reserved for padding and id 1 (:data:`OOV`) for unknown tokens;
-    known tokens get ids 2, 3, ... by decreasing count (ties: first seen first).
+    The reserved tokens come first: ``pad`` (id 0, :data:`PAD`) if there is one, then
+    ``unk`` (id 1, :data:`OOV`, with padding), which stands for every token not in the
+    vocabulary. The known tokens follow, by decreasing count (ties: first seen first) or,
+    with ``order="sorted"``, in sorted order.
+
+    The book uses two kinds: a classifier's vocabulary of words or characters, made from
+    token lists, with padding (chapter 5); and a language model's vocabulary of
+    characters, :meth:`of_characters`, without padding, whose :meth:`encode` takes a string
+    and whose :meth:`decode` gives one back (chapters 11-15).
 
     Args:
         token_lists: the training texts, each a list of tokens.
-        max_size: keep at most this many ids in total (including PAD and OOV).
+        max_size: keep at most this many ids in total (reserved ids included).
         min_count: drop tokens seen fewer times.
+        pad: the padding token, or None for no padding id.
+        unk: the token of the unknown id.
+        order: ``"frequency"`` or ``"sorted"``.
+    Attributes:
+        itos: the token of each id; ``stoi`` maps a token to its id; ``counts`` holds
+            the training counts; ``unk_id`` is the id of unknown tokens.
     Raises:
         TypeError: a text is a plain string instead of a list of tokens.
-        ValueError: ``max_size < 3`` or ``min_count < 1``.
+        ValueError: ``max_size`` too small for one known token, ``min_count < 1``, bad ``order``.
     """
 
-    def __init__(self, token_lists, max_size: int | None = None, min_count: int = 1):
+    def __init__(
+        self,
+        token_lists,
+        max_size: int | None = None,
+        min_count: int = 1,
+        *,
+        pad: str | None = "<pad>",
+        unk: str = "<unk>",
+        order: str = "frequency",
+    ):
+        reserved = [unk] if pad is None else [pad, unk]
         if max_size is not None:
-            max_size = integer(max_size, "max_size (or None)", minimum=3)
+            max_size = integer(max_size, "max_size (or None)", minimum=len(reserved) + 1)
         min_count = positive_int(min_count, "min_count")
+        if order not in ("frequency", "sorted"):
+            raise ValueError(f"order must be 'frequency' or 'sorted', got {order!r}")
         counts: Counter[str] = Counter()
         for i, tokens in enumerate(token_lists):
             if isinstance(tokens, str):
@@ -125,37 +150,90 @@ class Vocabulary:
                     f"token_lists[{i}] is a str; pass lists of tokens (tokenize the text first)"
                 )
             counts.update(tokens)
-        kept = [t for t, c in counts.most_common() if c >= min_count]  # stable for ties
+        ranked = counts.most_common() if order == "frequency" else sorted(counts.items())
+        kept = [t for t, c in ranked if c >= min_count and t not in reserved]  # stable for ties
         if max_size is not None:
-            kept = kept[: max_size - 2]
-        self.itos = ["<pad>", "<unk>", *kept]
+            kept = kept[: max_size - len(reserved)]
+        self.itos = [*reserved, *kept]
         self.stoi = {t: i for i, t in enumerate(self.itos)}
         self.counts = counts
+        self.unk, self.unk_id = unk, self.stoi[unk]
+        self.characters = False  # whether encode/decode work on strings of characters
+
+    @classmethod
+    def of_characters(cls, texts, min_count: int = 1, unk: str = "□") -> Vocabulary:
+        """One id per character seen at least ``min_count`` times, in sorted order, after
+        the unknown character ``unk`` (id 0); no padding. Every character counts, spaces
+        and newlines included.
+
+        Args:
+            texts: the training text, a string or an iterable of strings.
+        Raises:
+            TypeError: a text is not a string. ValueError: ``unk`` not one character,
+            ``min_count < 1``.
+        """
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        for t in texts:
+            _text(t, "each text")
+        if not isinstance(unk, str) or len(unk) != 1:
+            raise ValueError(f"unk must be a single character, got {unk!r}")
+        vocab = cls(
+            [list(t) for t in texts], min_count=min_count, pad=None, unk=unk, order="sorted"
+        )
+        vocab.characters = True
+        return vocab
 
     def __len__(self) -> int:
         return len(self.itos)
 
-    def encode(self, tokens) -> np.ndarray:
-        """The ids of ``tokens`` (unknown tokens -> :data:`OOV`), int64 array ``[len(tokens)]``."""
-        if isinstance(tokens, str):
-            raise TypeError("encode() takes a list of tokens, not a str; tokenize first")
-        return np.array([self.stoi.get(t, OOV) for t in tokens], dtype=np.int64)
+    @property
+    def vocab_size(self) -> int:
+        """The number of ids, reserved ids included (``len(vocab)``)."""
+        return len(self.itos)
 
-    def decode(self, ids) -> list[str]:
-        """The tokens of ``ids``; raises ``ValueError`` for ids outside the vocabulary."""
+    def encode(self, tokens) -> np.ndarray:
+        """The ids of ``tokens`` (unknown tokens -> ``unk_id``), int64 array ``[len(tokens)]``.
+
+        A vocabulary of characters takes a string; another refuses one (tokenize first).
+        """
+        if isinstance(tokens, str) and not self.characters:
+            raise TypeError("encode() takes a list of tokens, not a str; tokenize first")
+        get, unk = self.stoi.get, self.unk_id
+        return np.array([get(t, unk) for t in tokens], dtype=np.int64)
+
+    def decode(self, ids):
+        """The tokens of ``ids`` (a string for a vocabulary of characters).
+
+        Raises ``ValueError`` for ids outside the vocabulary.
+        """
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
-            raise ValueError(f"ids must lie in [0, {len(self) - 1}]")
-        return [self.itos[i] for i in ids]
+            bad = ids[(ids < 0) | (ids >= len(self))][0]
+            raise ValueError(f"ids must lie in [0, {len(self) - 1}], got {bad}")
+        tokens = [self.itos[i] for i in ids]
+        return "".join(tokens) if self.characters else tokens
+
+    def coverage(self, texts) -> float:
+        """The fraction of the tokens of ``texts`` (for characters: a string or strings) that
+        have their own id, ``1 - oov_rate``."""
+        if self.characters:
+            texts = [texts] if isinstance(texts, str) else list(texts)
+        unknown, total = _unknown_and_total(self, texts)
+        return (total - unknown) / total
 
 
-def oov_rate(vocab: Vocabulary, token_lists) -> float:
-    """The fraction of tokens in ``token_lists`` that ``vocab`` does not know (0 if none)."""
+def _unknown_and_total(vocab: Vocabulary, token_lists) -> tuple[int, int]:
     total = unknown = 0
     for tokens in token_lists:
         ids = vocab.encode(tokens)
         total += ids.size
-        unknown += int(np.sum(ids == OOV))
+        unknown += int(np.sum(ids == vocab.unk_id))
+    return unknown, total
+
+
+def oov_rate(vocab: Vocabulary, token_lists) -> float:
+    """The fraction of tokens in ``token_lists`` that ``vocab`` does not know (0 if none)."""
+    unknown, total = _unknown_and_total(vocab, token_lists)
     return unknown / total if total else 0.0
 
 

@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from . import corpus, gpt
 from ._checks import in_interval, nonneg_int, positive, positive_int
-from .tokenizers import CharTokenizer
+from .text import Vocabulary
 
 __all__ = [
     "DEFAULTS",
@@ -103,7 +103,7 @@ DEFAULTS = Settings()
 class Data:
     """The experiment's text and token ids."""
 
-    tokenizer: CharTokenizer
+    tokenizer: Vocabulary
     train_text: str
     val_text: str
     train_ids: np.ndarray
@@ -131,9 +131,8 @@ def prepare(
         )
     train_lines, val_lines = lines[:n_train_lines], lines[-n_val_lines:]
     train_text, val_text = "\n".join(train_lines), "\n".join(val_lines)
-    tok = CharTokenizer(train_text, min_count=min_count)
-    train_ids = np.array(tok.encode(train_text), dtype=np.int64)
-    val_ids = np.array(tok.encode(val_text), dtype=np.int64)
+    tok = Vocabulary.of_characters(train_text, min_count=min_count)
+    train_ids, val_ids = tok.encode(train_text), tok.encode(val_text)
     return Data(tok, tok.decode(train_ids), tok.decode(val_ids), train_ids, val_ids)
 
 
@@ -173,7 +172,7 @@ def _source_hash() -> str:
         "activations.py",
         "kernels.py",
         "optim.py",
-        "tokenizers.py",
+        "text.py",
         "tiny_gpt.py",
     ):
         h.update((resources.files("llmbook") / name).read_bytes())

@@ -1,9 +1,9 @@
-r"""Tokenizers: characters, and byte-pair encoding (BPE) over UTF-8 bytes.
+r"""Byte-pair encoding (BPE) over UTF-8 bytes.
 
-A tokenizer maps a string to a list of integer ids and back. Two are here:
+A tokenizer maps a string to a list of integer ids and back. The simplest gives one id
+per character, :meth:`llmbook.text.Vocabulary.of_characters` (characters seen fewer than
+``min_count`` times share one "unknown" id). Here is the one GPT-2 uses:
 
-- :class:`CharTokenizer`: one id per distinct character seen in training; characters
-  seen fewer than ``min_count`` times share one "unknown" id.
 - :class:`BPETokenizer`: byte-level byte-pair encoding (Sennrich et al. 2016; the
   byte-level variant of GPT-2). The base vocabulary is the 256 byte values, so *every*
   Unicode string can be encoded, and ``decode(encode(s)) == s`` exactly. Training
@@ -27,9 +27,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from ._checks import integer, positive_int
+from ._checks import integer
 
-__all__ = ["BPETokenizer", "CharTokenizer", "pre_tokenize"]
+__all__ = ["BPETokenizer", "pre_tokenize"]
 
 _CHUNK = re.compile(r"\s+|\w+|[^\w\s]+")
 
@@ -65,62 +65,6 @@ def pre_tokenize(s: str) -> list[str]:
         TypeError: ``s`` is not a string.
     """
     return _CHUNK.findall(_check_text(s, "s"))
-
-
-class CharTokenizer:
-    """One token per character; rare characters map to one unknown token.
-
-    Args:
-        texts: the training text (a string or an iterable of strings).
-        min_count: characters seen fewer times than this share the unknown id.
-        unk: the character that stands for every unknown character when decoding.
-    Attributes:
-        chars: list of the known characters, id ``i`` for ``chars[i]``; ``chars[0]`` is ``unk``.
-    Raises:
-        TypeError, ValueError: bad ``texts`` or ``min_count``.
-    """
-
-    def __init__(self, texts, min_count: int = 1, unk: str = "□"):
-        texts = _check_texts(texts)
-        min_count = positive_int(min_count, "min_count")
-        if not isinstance(unk, str) or len(unk) != 1:
-            raise ValueError(f"unk must be a single character, got {unk!r}")
-        counts = Counter()
-        for t in texts:
-            counts.update(t)
-        kept = sorted(c for c, n in counts.items() if n >= min_count and c != unk)
-        self.unk = unk
-        self.chars = [unk, *kept]
-        self._index = {c: i for i, c in enumerate(self.chars)}
-        self.counts = counts
-
-    @property
-    def vocab_size(self) -> int:
-        """Number of ids, the unknown id 0 included."""
-        return len(self.chars)
-
-    def encode(self, s: str) -> list[int]:
-        """The id of each character of ``s`` (0 for unknown characters)."""
-        s = _check_text(s, "s")
-        get = self._index.get
-        return [get(c, 0) for c in s]
-
-    def decode(self, ids: Sequence[int]) -> str:
-        """The characters of ``ids``; ``ValueError`` for an id outside the vocabulary."""
-        out = []
-        for i in ids:
-            i = int(i)
-            if not 0 <= i < len(self.chars):
-                raise ValueError(f"ids must be in [0, {len(self.chars) - 1}], got {i}")
-            out.append(self.chars[i])
-        return "".join(out)
-
-    def coverage(self, texts) -> float:
-        """Fraction of the characters of ``texts`` that have their own id (are not unknown)."""
-        texts = _check_texts(texts)
-        total = sum(len(t) for t in texts)
-        known = sum(1 for t in texts for c in t if c in self._index and c != self.unk)
-        return known / total
 
 
 class BPETokenizer:
