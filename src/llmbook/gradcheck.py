@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, positive
+from ._checks import as_array, as_scalar, positive
 
 __all__ = ["check_gradient", "numerical_gradient"]
 
@@ -60,13 +60,9 @@ def numerical_gradient(f, x, eps=1e-6):
 
 
 def _scalar(value) -> float:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.size != 1:
-        raise TypeError(f"f must return a single number, got shape {arr.shape}")
-    v = float(arr.reshape(()))
-    if not np.isfinite(v):
-        raise ValueError(f"f returned a non-finite value ({v})")
-    return v
+    if np.size(value) != 1:
+        raise TypeError(f"f must return a single number, got shape {np.shape(value)}")
+    return as_scalar(value, "the value f returned")  # ValueError if not finite
 
 
 def check_gradient(f, grad_f, x, eps=1e-6, tiny=1e-12) -> float:

@@ -47,8 +47,8 @@ def glorot_uniform(shape, fan_in, fan_out, rng):
 class Layer:
     """Base class: named parameters, their gradients, and Keras-style weight loading.
 
-    Subclasses set ``params`` (name -> array, in Keras's ``get_weights()`` order) and
-    implement :meth:`forward` and :meth:`backward`.
+    Subclasses set ``params`` (name -> array, in Keras's ``get_weights()`` order; each is
+    also an attribute, ``layer.W``), call :meth:`_reset`, and implement :meth:`forward` and :meth:`backward`.
     """
 
     params: dict[str, np.ndarray]
@@ -75,6 +75,18 @@ class Layer:
             if w.shape != p.shape:
                 raise ValueError(f"weights[{name}] must have shape {p.shape}, got {w.shape}")
             p[...] = w
+
+    def _reset(self):
+        """Zero gradients of every parameter, and no forward pass yet."""
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._cache = None
+
+    def __getattr__(self, name):
+        """``layer.W`` is ``layer.params["W"]``, and so for every parameter."""
+        params = self.__dict__.get("params", {})
+        if name in params:
+            return params[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _need_cache(self):
         if getattr(self, "_cache", None) is None:
@@ -119,16 +131,7 @@ class Dense(Layer):
             ),  # [n_in, n_out]
             "b": np.zeros(self.n_out),  # [n_out]
         }
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._cache = None
-
-    @property
-    def W(self):
-        return self.params["W"]
-
-    @property
-    def b(self):
-        return self.params["b"]
+        self._reset()
 
     def forward(self, X):
         r"""Compute :math:`A = f(XW + \mathbf b)`.
@@ -182,12 +185,7 @@ class Embedding(Layer):
     def __init__(self, vocab_size, dim, seed=None):
         self.vocab_size, self.dim = positive_int(vocab_size, "vocab_size"), positive_int(dim, "dim")
         self.params = {"E": _rng(seed).uniform(-0.05, 0.05, (self.vocab_size, self.dim))}
-        self.grads = {"E": np.zeros_like(self.params["E"])}
-        self._cache = None
-
-    @property
-    def E(self):
-        return self.params["E"]
+        self._reset()
 
     def forward(self, ids):
         """Look up each id.
@@ -268,20 +266,7 @@ class SimpleRNN(Layer):
             "U": _orthogonal(self.units, rng),  # [units, units]
             "b": np.zeros(self.units),  # [units]
         }
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._cache = None
-
-    @property
-    def W(self):
-        return self.params["W"]
-
-    @property
-    def U(self):
-        return self.params["U"]
-
-    @property
-    def b(self):
-        return self.params["b"]
+        self._reset()
 
     def forward(self, X):
         """Run the recurrence over the sequence.
@@ -372,16 +357,7 @@ class Conv1D(Layer):
             "W": glorot_uniform((self.k, self.n_in, self.filters), fan_in, fan_out, rng),
             "b": np.zeros(self.filters),  # [filters]
         }
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._cache = None
-
-    @property
-    def W(self):
-        return self.params["W"]
-
-    @property
-    def b(self):
-        return self.params["b"]
+        self._reset()
 
     def _pads(self, T):
         if self.padding == "valid":

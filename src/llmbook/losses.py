@@ -88,15 +88,7 @@ def mse(y, y_hat):
     r"""Mean squared error :math:`\mathrm{MSE} = \frac{1}{n}\sum_{i=1}^{n} (y_i - \hat y_i)^2`.
 
     The mean is over all :math:`n` elements (as ``keras.losses.MeanSquaredError``
-    for a 1-D batch).
-
-    Args:
-        y: targets, any shape.
-        y_hat: predictions, the same shape.
-    Returns:
-        float.
-    Raises:
-        ValueError: shapes differ, empty or non-finite input.
+    for a 1-D batch). Arguments, result and errors as in :func:`squared_error`.
     """
     y, y_hat = _pair(y, y_hat)
     return float(np.mean((y - y_hat) ** 2))

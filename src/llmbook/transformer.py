@@ -49,13 +49,13 @@ PUBLISHED_COUNTS = {
 PAPER_MILLIONS = {"GPT-2 small": 117, "GPT-2 medium": 345, "GPT-2 large": 762, "GPT-2 XL": 1542}
 
 
-def _shape(n_layer, d_model, n_head, d_ff):
-    positive_int(n_layer, "n_layer")
-    positive_int(d_model, "d_model")
-    positive_int(n_head, "n_head")
-    if d_model % n_head:
+def _shape(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff):
+    """``(L, d, V, n_ctx, d_ff)`` as checked Python ints; ``d_ff`` defaults to :math:`4d`."""
+    L, d = positive_int(n_layer, "n_layer"), positive_int(d_model, "d_model")
+    if d % positive_int(n_head, "n_head"):
         raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
-    return 4 * d_model if d_ff is None else positive_int(d_ff, "d_ff")
+    V, n_ctx = positive_int(n_vocab, "n_vocab"), positive_int(n_ctx, "n_ctx")
+    return L, d, V, n_ctx, 4 * d if d_ff is None else positive_int(d_ff, "d_ff")
 
 
 def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
@@ -70,13 +70,7 @@ def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
 
 
 def parameter_count(
-    n_layer: int,
-    d_model: int,
-    n_head: int,
-    n_vocab: int,
-    n_ctx: int,
-    d_ff: int | None = None,
-    tied_embeddings: bool = True,
+    n_layer, d_model, n_head, n_vocab, n_ctx, d_ff=None, tied_embeddings=True
 ) -> int:
     r"""The exact number of parameters of a GPT-2-style decoder.
 
@@ -95,25 +89,14 @@ def parameter_count(
     Raises:
         ValueError: sizes that are not positive integers, or ``n_head`` not dividing ``d_model``.
     """
-    d_ff = _shape(n_layer, d_model, n_head, d_ff)
-    positive_int(n_vocab, "n_vocab")
-    positive_int(n_ctx, "n_ctx")
-    d = d_model
-    n = n_vocab * d + n_ctx * d + n_layer * block_parameter_count(d, d_ff) + 2 * d
+    L, d, V, n_ctx, d_ff = _shape(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff)
+    n = V * d + n_ctx * d + L * block_parameter_count(d, d_ff) + 2 * d
     if not tied_embeddings:
-        n += d * n_vocab
+        n += d * V
     return n
 
 
-def flops_per_token(
-    n_layer: int,
-    d_model: int,
-    n_head: int,
-    n_vocab: int,
-    n_ctx: int,
-    d_ff: int | None = None,
-    training: bool = False,
-) -> int:
+def flops_per_token(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff=None, training=False) -> int:
     r"""Floating-point operations of the matrix products for one token at context length ``n_ctx``.
 
     A product of an :math:`m`-vector with an :math:`m \times n` matrix costs :math:`2mn`
@@ -136,11 +119,8 @@ def flops_per_token(
     Raises:
         ValueError: as :func:`parameter_count`.
     """
-    d_ff = _shape(n_layer, d_model, n_head, d_ff)
-    positive_int(n_vocab, "n_vocab")
-    positive_int(n_ctx, "n_ctx")
-    d = d_model
-    forward = n_layer * (8 * d * d + 4 * n_ctx * d + 4 * d * d_ff) + 2 * d * n_vocab
+    L, d, V, n_ctx, d_ff = _shape(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff)
+    forward = L * (8 * d * d + 4 * n_ctx * d + 4 * d * d_ff) + 2 * d * V
     return 3 * forward if training else forward
 
 
