@@ -60,12 +60,12 @@ class NeuronStep:
     b_new: float
 
 
-def _inputs(x, w):
+def _check_step(x, w, b, y_true, lr):
     x = np.atleast_1d(as_array(x, "x", ndim=(0, 1)))
     w = np.atleast_1d(as_array(w, "w", ndim=(0, 1)))
     if x.shape != w.shape:
         raise ValueError(f"x and w must have the same shape (n,), got {x.shape} and {w.shape}")
-    return x, w
+    return x, w, as_scalar(b, "b"), as_scalar(y_true, "y_true"), positive(lr, "lr")
 
 
 def single_neuron_step(x, w, b, y_true, lr, activation="sigmoid", loss="squared_error"):
@@ -95,37 +95,22 @@ def single_neuron_step(x, w, b, y_true, lr, activation="sigmoid", loss="squared_
         TypeError, ValueError: non-numeric, non-finite or mismatched inputs,
             ``lr <= 0``, unknown activation or loss name.
     """
-    x, w = _inputs(x, w)
-    b = as_scalar(b, "b")
-    y_true = as_scalar(y_true, "y_true")
-    lr = positive(lr, "lr")
+    x, w, b, y_true, lr = _check_step(x, w, b, y_true, lr)  # x, w: [n]
     f, f_grad = activations.get(activation)
-    loss_fn, loss_grad = losses.get(loss)
-
+    L, L_grad = losses.get(loss)
+    # forward
     z = float(x @ w + b)
     y = float(f(z))
-    loss_value = loss_fn(y_true, y)
-    dloss_dy = float(loss_grad(y_true, y))
+    # backward, by the chain rule: dL/dw_i = dL/dy * dy/dz * dz/dw_i, with dz/dw_i = x_i
+    dL_dy = float(L_grad(y_true, y))
     dy_dz = float(f_grad(z))
-    dloss_dz = dloss_dy * dy_dz
-    grad_w = dloss_dz * x
-    grad_b = dloss_dz
+    dL_dz = dL_dy * dy_dz
+    grad_w, grad_b = dL_dz * x, dL_dz  # [n], and dz/db = 1
+    # update
+    w_new = w - lr * grad_w
+    b_new = b - lr * grad_b
     return NeuronStep(
-        x=x,
-        w=w,
-        b=b,
-        y_true=y_true,
-        lr=lr,
-        z=z,
-        y=y,
-        loss=loss_value,
-        dloss_dy=dloss_dy,
-        dy_dz=dy_dz,
-        dloss_dz=dloss_dz,
-        grad_w=grad_w,
-        grad_b=grad_b,
-        w_new=w - lr * grad_w,
-        b_new=b - lr * grad_b,
+        x, w, b, y_true, lr, z, y, L(y_true, y), dL_dy, dy_dz, dL_dz, grad_w, grad_b, w_new, b_new
     )
 
 

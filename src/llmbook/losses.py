@@ -71,7 +71,7 @@ def squared_error(y, y_hat):
     Raises:
         ValueError: shapes differ, empty or non-finite input.
     """
-    y, y_hat = _pair(y, y_hat)
+    y, y_hat = _pair(y, y_hat)  # the same shape
     return float(np.sum((y - y_hat) ** 2))
 
 
@@ -110,6 +110,15 @@ def _base(base) -> float:
     return b
 
 
+def _distributions(p, q):
+    p, q = _pair(p, q, "p", "q")
+    if p.ndim == 0:
+        raise ValueError("p and q must be distributions with at least one dimension, got scalars")
+    probabilities(p, "p", distribution=True)
+    probabilities(q, "q", distribution=True)
+    return p, q
+
+
 def cross_entropy(p, q, base=math.e):
     r"""Cross-entropy of distribution ``q`` relative to the true distribution ``p``.
 
@@ -131,13 +140,9 @@ def cross_entropy(p, q, base=math.e):
         ValueError: shapes differ, empty or non-finite input, entries outside
             [0, 1], slices not summing to 1, bad ``base``.
     """
-    p, q = _pair(p, q, "p", "q")
-    if p.ndim == 0:
-        raise ValueError("p and q must be distributions with at least one dimension, got scalars")
-    probabilities(p, "p", distribution=True)
-    probabilities(q, "q", distribution=True)
-    h = -_xlogy(p, q).sum(axis=-1) / math.log(_base(base))
-    return float(h) if h.ndim == 0 else h
+    p, q = _distributions(p, q)  # [..., k] each
+    H = -_xlogy(p, q).sum(axis=-1) / math.log(_base(base))  # -sum_k p_k log_b q_k, [...]
+    return float(H) if H.ndim == 0 else H
 
 
 def cross_entropy_grad(p, q, base=math.e):
@@ -146,16 +151,12 @@ def cross_entropy_grad(p, q, base=math.e):
     Zero where :math:`p_k = 0`; ``-inf`` where :math:`p_k > 0, q_k = 0`.
     Shapes and errors as in :func:`cross_entropy`; returns an array of ``q``'s shape.
     """
-    p, q = _pair(p, q, "p", "q")
-    if p.ndim == 0:
-        raise ValueError("p and q must be distributions with at least one dimension, got scalars")
-    probabilities(p, "p", distribution=True)
-    probabilities(q, "q", distribution=True)
-    out = np.zeros_like(q)
-    pos = p != 0
+    p, q = _distributions(p, q)  # [..., k] each
+    dH_dq = np.zeros_like(q)
+    pos = p != 0  # where p_k = 0 the term, and its slope, is 0
     with np.errstate(divide="ignore"):
-        out[pos] = -p[pos] / q[pos]
-    return out / math.log(_base(base))
+        dH_dq[pos] = -p[pos] / q[pos]
+    return dH_dq / math.log(_base(base))
 
 
 def _binary_args(y, p):
@@ -177,8 +178,8 @@ def binary_cross_entropy(y, p):
     Raises:
         ValueError: shapes differ, empty or non-finite input, values outside [0, 1].
     """
-    y, p = _binary_args(y, p)
-    return float(-np.mean(_xlogy(y, p) + _xlogy(1.0 - y, 1.0 - p)))
+    y, p = _binary_args(y, p)  # the same shape
+    return float(-np.mean(_xlogy(y, p) + _xlogy(1.0 - y, 1.0 - p)))  # x ln y, with 0 ln 0 = 0
 
 
 def binary_cross_entropy_grad(y, p):
@@ -188,14 +189,14 @@ def binary_cross_entropy_grad(y, p):
     Each term is taken as 0 where its numerator is 0 (so ``p=0, y=0`` gives
     :math:`1/n`, not NaN). Returns an array of ``p``'s shape.
     """
-    y, p = _binary_args(y, p)
-    out = np.zeros_like(p)
+    y, p = _binary_args(y, p)  # the same shape
+    dL_dp = np.zeros_like(p)
     with np.errstate(divide="ignore"):
         a = y != 0
-        out[a] -= y[a] / p[a]
+        dL_dp[a] -= y[a] / p[a]  # -y / p
         c = y != 1
-        out[c] += (1.0 - y[c]) / (1.0 - p[c])
-    return out / y.size
+        dL_dp[c] += (1.0 - y[c]) / (1.0 - p[c])  # + (1 - y) / (1 - p)
+    return dL_dp / y.size
 
 
 def _logits_args(labels, logits):

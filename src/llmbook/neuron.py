@@ -32,15 +32,19 @@ def weighted_sum(x, w, b):
         ValueError: if ``x`` and ``w`` disagree in ``n``, an array is empty,
             ``b`` is not a single number, or any value is NaN or infinite.
     """
+    x, w, b = _check_neuron(x, w, b)  # x: [n] or [m, n], w: [n], b: a number
+    z = x @ w + b  # [] or [m]: sum_i w_i x_i + b for each sample
+    return float(z) if x.ndim == 1 else z
+
+
+def _check_neuron(x, w, b):
     x = as_array(x, "x", ndim=(1, 2))
     w = as_array(w, "w", ndim=(1,))
-    b = as_scalar(b, "b")
     if x.shape[-1] != w.shape[0]:
         raise ValueError(
             f"x has {x.shape[-1]} inputs per sample but w has {w.shape[0]} weights; they must match"
         )
-    z = x @ w + b
-    return float(z) if x.ndim == 1 else z
+    return x, w, as_scalar(b, "b")
 
 
 def neuron_output(x, w, b, activation: str = "sigmoid"):
