@@ -1,4 +1,5 @@
-r"""Optimizers: how a gradient becomes a change of the weights, with Keras 3's exact semantics.
+r"""Optimizers: how a gradient becomes a change of the weights, with Keras 3's exact semantics
+(and the Adam paper's placement of epsilon as an option).
 
 Both optimizers update a list of numpy arrays **in place** from a list of gradients of
 the same shapes; :meth:`Optimizer.apply` must be called with the same parameters, in
@@ -20,10 +21,14 @@ the same order, at every step (the state of Adam is kept per position).
     w \leftarrow w - \hat\alpha_t \frac{m}{\sqrt v + \epsilon}.
 
 Keras folds the bias corrections into the step size :math:`\hat\alpha_t` and adds
-:math:`\epsilon` to :math:`\sqrt v` *uncorrected*; the paper (Kingma and Ba) adds it to
-:math:`\sqrt{\hat v}`. The two differ by a factor of :math:`\sqrt{1-\beta_2^t}` on
-:math:`\epsilon`, which is visible in the first steps when gradients are tiny. The
-default :math:`\epsilon` is Keras's :math:`10^{-7}` (the paper's is :math:`10^{-8}`).
+:math:`\epsilon` to :math:`\sqrt v` *uncorrected* (the paper's :math:`\hat\epsilon`); the
+paper's algorithm 1 (Kingma and Ba) adds it to :math:`\sqrt{\hat v}`, and
+``Adam(epsilon_hat=False)`` does that (the tiny GPT of chapter 15 trains so). The two
+differ by a factor of :math:`\sqrt{1-\beta_2^t}` on :math:`\epsilon`, which is visible in
+the first steps when gradients are tiny. The default :math:`\epsilon` is Keras's
+:math:`10^{-7}` (the paper's is :math:`10^{-8}`). Both optimizers keep the dtype of the
+weights (float64, or float32 for fast training) and take a learning rate per step
+(``apply(..., learning_rate=...)``) for a schedule.
 
 **Float32 hyperparameters.** Keras keeps the learning rate in a float32 variable even
 when the weights are float64 (0.1 becomes 0.100000001490116), and converts SGD's
