@@ -42,3 +42,9 @@ def test_modules_take_numpy_integers_alike():
     )
     with pytest.raises(ValueError, match="n_layer"):
         transformer.parameter_count(True, 8, 2, 10, 16)
+
+
+def test_non_negative_numbers():
+    assert _checks.nonneg(0, "k") == 0.0
+    with pytest.raises(ValueError, match=r"k must be >= 0, got -0\.5"):
+        _checks.nonneg(-0.5, "k")

@@ -18,6 +18,7 @@ __all__ = [
     "in_interval",
     "integer",
     "ngram_range",
+    "nonneg",
     "nonneg_int",
     "positive",
     "positive_int",
@@ -220,3 +221,11 @@ def axis_of(arr: np.ndarray, axis, what: str) -> int:
             f"axis must be in [{-arr.ndim}, {arr.ndim - 1}] for z of shape {arr.shape}, got {axis}"
         )
     return axis
+
+
+def nonneg(value, name: str) -> float:
+    """Return ``value`` as a float if it is finite and >= 0, else raise ``ValueError``."""
+    x = as_scalar(value, name)
+    if x < 0:
+        raise ValueError(f"{name} must be >= 0, got {x}")
+    return x

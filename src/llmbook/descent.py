@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, positive, positive_int
+from ._checks import as_array, fraction, positive, positive_int
 
 __all__ = [
     "REGIMES",
@@ -170,9 +170,7 @@ def regime(lr, curvatures, slow_rate: float = 0.9) -> str:
     Raises:
         ValueError: non-positive ``lr`` or curvatures, ``slow_rate`` outside (0, 1).
     """
-    slow_rate = as_scalar(slow_rate, "slow_rate")
-    if not 0 < slow_rate < 1:
-        raise ValueError(f"slow_rate must be in (0, 1), got {slow_rate}")
+    slow_rate = fraction(slow_rate, "slow_rate")
     r = contraction_factors(lr, curvatures)
     rho = np.max(np.abs(r))
     if rho > 1:

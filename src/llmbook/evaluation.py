@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, positive_int, probabilities
+from ._checks import as_array, positive_int, probabilities, probability
 
 __all__ = ["accuracy", "confusion_matrix", "precision_recall", "split_indices"]
 
@@ -90,8 +90,7 @@ def precision_recall(y_true, p, threshold: float = 0.5) -> tuple[float, float]:
         positive (no false positives were made).
     """
     p = probabilities(as_array(p, "p", ndim=(1,)), "p")
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    threshold = probability(threshold, "threshold")
     (_tn, fp), (fn, tp) = confusion_matrix(y_true, (p > threshold).astype(int))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from . import attention, block, optim, sampling
-from ._checks import nonneg_int, positive, positive_int
+from ._checks import in_interval, integer, nonneg_int, positive, positive_int
 from .kernels import matmul, merge_heads, softmax_cross_entropy, split_heads
 
 __all__ = [
@@ -265,10 +265,9 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: 
         ``step`` outside ``[1, steps]``.
     """
     lr = positive(lr, "lr")
-    if not 0.0 < final_lr <= 1.0:
-        raise ValueError(f"final_lr must be a fraction of lr in (0, 1], got {final_lr}")
-    if warmup < 0 or not 1 <= step <= steps:
-        raise ValueError(f"need warmup >= 0 and 1 <= step <= steps, got {warmup}, {step}, {steps}")
+    final_lr = in_interval(final_lr, "final_lr (a fraction of lr)", 0.0, 1.0, closed="right")
+    warmup, steps = nonneg_int(warmup, "warmup"), positive_int(steps, "steps")
+    step = integer(step, "step", minimum=1, maximum=steps)
     if step <= warmup:
         return lr * step / warmup
     frac = (step - warmup) / max(1, steps - warmup)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations
-from ._checks import as_array, as_scalar, positive_int
+from ._checks import as_array, nonneg, positive_int
 from .optim import Optimizer
 from .text import BagOfWords
 
@@ -44,9 +44,7 @@ class LogisticRegression:
 
     def __init__(self, n_features: int, l2: float = 0.0):
         n_features = positive_int(n_features, "n_features")
-        self.l2 = as_scalar(l2, "l2")
-        if self.l2 < 0:
-            raise ValueError(f"l2 must be >= 0, got {self.l2}")
+        self.l2 = nonneg(l2, "l2")
         self.w = np.zeros(n_features)  # [n_features]
         self.b = np.zeros(1)  # [1]
 

@@ -65,7 +65,7 @@ from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
-from ._checks import as_scalar, positive_int
+from ._checks import in_interval, integer, nonneg, positive_int
 
 __all__ = ["BOS", "EOS", "SMOOTHINGS", "UNK", "NGramModel", "ngrams"]
 
@@ -154,17 +154,12 @@ class NGramModel:
 
     def __init__(self, n: int, k: float = 1.0, smoothing: str = "add-k", discount=None):
         self.n = positive_int(n, "n")
-        k = as_scalar(k, "k")
-        if k < 0:
-            raise ValueError(f"k must be >= 0, got {k}")
-        self.k = k
+        self.k = nonneg(k, "k")
         if smoothing not in SMOOTHINGS:
             raise ValueError(f"smoothing must be one of {SMOOTHINGS}, got {smoothing!r}")
         self.smoothing = smoothing
         if discount is not None:
-            discount = as_scalar(discount, "discount")
-            if not 0 < discount <= 1:
-                raise ValueError(f"discount must be in (0, 1], got {discount}")
+            discount = in_interval(discount, "discount", 0.0, 1.0, closed="right")
         self._fixed_discount = discount
         self._fitted = False
 
@@ -404,10 +399,7 @@ class NGramModel:
         self._check_fitted()
         if order is None:
             return self.n
-        order = positive_int(order, "order")
-        if order > self.n:
-            raise ValueError(f"order must be in 1..{self.n}, got {order}")
-        return order
+        return integer(order, "order", minimum=1, maximum=self.n)
 
     # ------------------------------------------------------------------ probabilities
 

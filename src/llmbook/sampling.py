@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_scalar, integer
+from ._checks import as_array, in_interval, integer, nonneg
 from .kernels import softmax
 
 __all__ = ["next_token_distribution", "sample", "top_k_mask", "top_p_mask"]
@@ -60,9 +60,7 @@ def top_p_mask(probs, p: float):
     probs = as_array(probs, "probs", ndim=(1, 2, 3))
     if np.any(probs < 0) or not np.allclose(probs.sum(-1), 1.0, atol=1e-6):
         raise ValueError("probs must hold probability distributions along the last axis")
-    p = as_scalar(p, "p")
-    if not 0 < p <= 1:
-        raise ValueError(f"p must be in (0, 1], got {p}")
+    p = in_interval(p, "p", 0.0, 1.0, closed="right")
     order = np.argsort(-probs, axis=-1, kind="stable")
     sorted_p = np.take_along_axis(probs, order, axis=-1)
     before = np.cumsum(sorted_p, axis=-1) - sorted_p  # mass of the tokens ranked above
@@ -92,9 +90,7 @@ def next_token_distribution(logits, temperature: float = 1.0, top_k=None, top_p=
         ValueError: negative temperature, bad ``top_k`` or ``top_p``, bad logits.
     """
     logits = as_array(logits, "logits", ndim=(1, 2, 3))
-    temperature = as_scalar(temperature, "temperature")
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    temperature = nonneg(temperature, "temperature")
     if temperature == 0:
         q = np.zeros_like(logits)
         np.put_along_axis(q, np.argmax(logits, axis=-1)[..., None], 1.0, axis=-1)

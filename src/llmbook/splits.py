@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_scalar, integer, positive_int
+from ._checks import fraction, integer, positive_int
 
 __all__ = ["train_test_split"]
 
@@ -29,9 +29,7 @@ def train_test_split(*arrays, test_fraction: float = 0.1, seed: int = 0):
     """
     if not arrays:
         raise ValueError("train_test_split needs at least one list to split")
-    f = as_scalar(test_fraction, "test_fraction")
-    if not 0 < f < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {f}")
+    f = fraction(test_fraction, "test_fraction")
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
         raise ValueError(f"all arrays must have the same length, got {[len(a) for a in arrays]}")

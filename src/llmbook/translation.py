@@ -22,6 +22,8 @@ import json
 from collections.abc import Iterable, Mapping
 from importlib import resources
 
+from ._checks import positive_int
+
 __all__ = ["load_dictionary", "segment", "translate_word_by_word"]
 
 
@@ -44,8 +46,7 @@ def segment(text: str, vocabulary: Iterable[str], max_len: int | None = None) ->
     vocab = vocabulary if isinstance(vocabulary, (set, frozenset, Mapping)) else set(vocabulary)
     if max_len is None:
         max_len = max((len(w) for w in vocab), default=1)
-    if max_len < 1:
-        raise ValueError(f"max_len must be >= 1, got {max_len}")
+    max_len = positive_int(max_len, "max_len")
     words, i = [], 0
     while i < len(text):
         for length in range(min(max_len, len(text) - i), 0, -1):
