@@ -102,7 +102,7 @@ def softmax_cross_entropy(z, y):
         p[rows, t] -= 1.0
     else:
         y2 = y.reshape(-1, V)
-        loss = np.mean(-(y2 * ((z2 - m) - np.log(s))).sum(axis=-1))
+        loss = np.mean(-(y2 * log_softmax(z2)).sum(axis=-1))
         p /= s
         p -= y2
     p /= n
