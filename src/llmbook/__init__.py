@@ -19,7 +19,7 @@ Networks and their training (chapters 2, 3 and 5):
 - :mod:`llmbook.optim` -- SGD and Adam (Keras 3's update, or the paper's epsilon).
 - :mod:`llmbook.mlp` -- a multi-layer perceptron: forward, backward, train step.
 - :mod:`llmbook.keras_twin` -- the same MLP in Keras, for side-by-side loss curves.
-- :mod:`llmbook.text` -- tokenisation, vocabulary, padding, bag-of-words features.
+- :mod:`llmbook.text` -- tokenisation, vocabularies (of words or characters), padding, bag-of-words.
 - :mod:`llmbook.logistic` -- logistic regression on (sparse) features by gradient descent.
 - :mod:`llmbook.evaluation` -- accuracy, confusion matrix, precision and recall.
 - :mod:`llmbook.toydata` -- two-dimensional toy data sets for the playground.
@@ -38,7 +38,7 @@ Scale (chapter 8) and the Transformer (Part II):
 
 - :mod:`llmbook.compute` -- training compute (6ND), GPU-days, energy.
 - :mod:`llmbook.model_sizes` -- published model sizes by year.
-- :mod:`llmbook.tokenizers` -- byte-level BPE and character tokenizers.
+- :mod:`llmbook.tokenizers` -- byte-level BPE (characters: :meth:`llmbook.text.Vocabulary.of_characters`).
 - :mod:`llmbook.positional` -- sinusoidal and learned positions.
 - :mod:`llmbook.attention` -- scaled dot-product and multi-head attention, with backward passes.
 - :mod:`llmbook.block` -- layer normalisation, feed-forward and the decoder block.
