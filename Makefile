@@ -21,7 +21,7 @@ PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
-	@echo "make test   run every test: lint, unit tests, notebooks, strict book build, browser"
+	@echo "make test   run every test: lint, unit tests, strict book build (every notebook executed), browser"
 	@echo "make clean  remove _build (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -35,22 +35,41 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-# The site's third-party JavaScript (require.js, the widget manager, Mermaid): `npm pack` of
-# exact versions into _vendor/ (ignored by git); a no-op once fetched. Falls back to the CDN,
-# saying so, when the npm registry cannot be reached.
-assets:
+# Every step below is a file target with a stamp, so that make skips it when nothing it
+# depends on has changed (a warm `make book` then runs no Python at all).
+PACKAGE := $(shell find src/llmbook -type f \( -name '*.py' -o -path '*/data/*' \) -not -path '*/__pycache__/*')
+EXT := $(shell find _ext -type f -not -path '*/__pycache__/*')
+BOOK_INPUTS := _config.yml _toc.yml references.bib $(wildcard chapters/*) $(PACKAGE) $(EXT)
+
+# The site's third-party JavaScript (require.js, the widget manager, Mermaid) and web font:
+# `npm pack` of exact versions into _vendor/ (ignored by git). Falls back to the CDN, saying
+# so, when the npm registry cannot be reached (then no stamp is written and it tries again).
+VENDOR := _vendor/.versions
+$(VENDOR): .ci/vendor-assets.sh
 	@.ci/vendor-assets.sh _vendor
 
-# Chapter 15's model, trained alone before the notebooks run (two at a time in `make
-# test`), so that its reported training time is the machine's, not shared with another
-# notebook; a no-op once the weights are in _build/llmbook-cache.
-tiny-gpt: $(STAMP)
+assets: $(VENDOR)
+
+# Chapter 15's model, trained alone before the notebooks run, so that its reported training
+# time is the machine's; run again only when the package changes (it then finds its weights
+# in _build/llmbook-cache unless the training code changed).
+TINY_GPT := _build/llmbook-cache/.tiny-gpt
+$(TINY_GPT): $(STAMP) $(PACKAGE)
 	$(BIN)/python -m llmbook.tiny_gpt
+	@mkdir -p $(@D) && touch $@
+
+tiny-gpt: $(TINY_GPT)
 
 # Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
 # book's extension (_ext/book_site.py) also when the llmbook modules it imports change.
-book: $(STAMP) assets tiny-gpt
-	$(BIN)/jupyter-book build . --path-output .
+# Notebooks are executed two at a time (book_jobs in _config.yml).
+JB := $(BIN)/jupyter-book build . --path-output .
+BUILT := _build/html/.built
+$(BUILT): $(STAMP) $(VENDOR) $(TINY_GPT) $(BOOK_INPUTS)
+	$(JB)
+	@touch $@
+
+book: $(BUILT)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
@@ -60,18 +79,30 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser -n 2 --dist loadfile
 
-notebooks: $(STAMP) tiny-gpt
-	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n 2 chapters
+# The notebook test and the strict build are one step: every notebook is executed once (or
+# taken from the execution cache when neither it nor the code it imports changed), a cell
+# error fails the build (execute.raise_on_error), and so does any warning (-W). --all
+# re-reads every page, so that warnings of pages read by an earlier `make book` are seen.
+STRICT_FLAGS := -W -n --keep-going --all
+STRICT := _build/.strict-passed
+$(STRICT): $(STAMP) $(VENDOR) $(TINY_GPT) $(BOOK_INPUTS)
+	@rm -f $(BUILT)
+	$(JB) $(STRICT_FLAGS)
+	@touch $(BUILT) $@
 
-strict-book: $(STAMP) assets tiny-gpt
-	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going
+strict-book: $(STRICT)
+
+# The same notebooks under pytest --nbmake, one test per chapter (not part of `make test`,
+# which executes them in the strict build).
+notebooks: $(STAMP) $(TINY_GPT)
+	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n 2 chapters
 
 # Every page of _build/html in headless Chromium (Debian's /usr/bin/chromium; skipped with a
 # message when there is none). Screenshots go to _build/screenshots/.
-browser: $(STAMP)
+browser: $(STAMP) $(STRICT)
 	$(BIN)/python -m pytest tests/browser -n 2 --dist load
 
-test: lint unit notebooks strict-book browser
+test: lint unit strict-book browser
 	@echo "All tests passed."
 
 # The README's picture: the browser suite's screenshot of chapter 4's first explorer,

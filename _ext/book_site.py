@@ -8,6 +8,8 @@
 - Mermaid's classic build instead of its ES module, so diagrams render from ``file://``.
 - A note at the top of every notebook page saying how to run it locally.
 - Changed static files are recopied even when no page is out of date.
+- Notebooks are executed in parallel (``book_jobs`` processes; Sphinx's parallel reading,
+  which ``jupyter-book build`` does not expose).
 - Never stale: Jupyter Book's execution cache only sees a notebook's own cells, so a
   notebook is executed again when the ``llmbook`` modules it imports (directly or through
   other modules of the package) or the package's data files change.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from docutils import nodes
@@ -223,6 +226,35 @@ def _stale_notebooks(app, env, added, changed, removed):
     return [docname for docname, _ in stale if docname in env.all_docs]
 
 
+# Extensions the book loads that do not declare whether they are safe for Sphinx's parallel
+# reading and writing (so Sphinx would read serially, with a warning). All three are:
+# sphinx_multitoc_numbering only replaces the section numbering, which Sphinx runs in the
+# main process after every page is read; sphinx_jupyterbook_latex only registers stateless
+# transforms that act for the LaTeX builder; sphinx-mathjax-offline only sets a path and
+# copies files when the build has finished.
+PARALLEL_SAFE = ("sphinx_multitoc_numbering", "sphinx_jupyterbook_latex", "sphinx-mathjax-offline")
+
+
+def _jobs(value) -> int:
+    """``book_jobs``: a positive integer, or ``"auto"`` for the number of CPUs."""
+    if value == "auto":
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    jobs = int(value)
+    if jobs < 1:
+        raise ValueError(f"book_jobs must be a positive integer or 'auto', got {value!r}")
+    return jobs
+
+
+def _parallel_reading(app, env, docnames) -> None:
+    """Read (and so execute) the notebooks in ``book_jobs`` processes."""
+    for name in PARALLEL_SAFE:
+        ext = app.extensions.get(name)
+        if ext is not None:
+            ext.parallel_read_safe = ext.parallel_write_safe = True
+    if app.parallel <= 1:
+        app.parallel = _jobs(app.config.book_jobs)
+
+
 def _fingerprint() -> str:
     """A hash of this extension and its static files: when it changes, every page is rebuilt."""
     digest = hashlib.sha256()
@@ -244,9 +276,11 @@ def setup(app):
             app.disconnect(listener.id)
     # A config value Sphinx compares with the previous build's, so a change here rebuilds all.
     app.add_config_value("book_site_fingerprint", _fingerprint(), "env")
+    app.add_config_value("book_jobs", "auto", "", types=(str, int))
     app.connect("config-inited", _configure)
     app.connect("doctree-read", _launch_note)
     app.connect("env-get-outdated", _stale_notebooks)
+    app.connect("env-before-read-docs", _parallel_reading)
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _recopy_static)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmbook.ngram import BOS, EOS, UNK, NGramModel, ngrams
+from llmbook.ngram import BOS, EOS, MIN_K, UNK, NGramModel, ngrams
 
 TINY = ["abab", "ab"]
 # Padded for a bigram model: <s> a b a b </s>  and  <s> a b </s>
@@ -188,8 +188,13 @@ def test_kneser_ney_trigram_by_hand():
     assert m.prob("ab", "a") == pytest.approx(0.328125)
 
 
-def _reference_probability(train, n, vocab, discounts, smoothing, k, context, w):
-    """P(w | context) straight from the formulas, with Counters and loops."""
+def _reference_probability(train, n, vocab, smoothing, k, context, w):
+    """P(w | context) straight from the formulas, with Counters and loops.
+
+    The Kneser–Ney discounts are estimated here too, from the adjusted counts of every
+    distinct m-gram: Ney's D_m = n1 / (n1 + 2 n2), clipped to [0.05, 0.95], or 0.75 when no
+    adjusted count is 1 or 2.
+    """
     grams = {m: Counter(g for s in train for g in ngrams(s, m)) for m in range(1, n + 1)}
     h = tuple(([BOS] * (n - 1) + list(context))[len(context) :]) if n > 1 else ()
     h = tuple(t if t in vocab or t == BOS else UNK for t in h)
@@ -205,6 +210,12 @@ def _reference_probability(train, n, vocab, discounts, smoothing, k, context, w)
             return grams[m].get(g, 0)
         return len({g2[0] for g2 in grams[m + 1] if g2[1:] == g})
 
+    def discount(m):
+        a = [adjusted(m, g) for g in grams[m]]
+        n1, n2 = a.count(1), a.count(2)
+        d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.75
+        return min(max(d, 0.05), 0.95)
+
     p = 1 / V
     for m in range(1, n + 1):
         hm = h[len(h) - (m - 1) :] if m > 1 else ()
@@ -213,7 +224,7 @@ def _reference_probability(train, n, vocab, discounts, smoothing, k, context, w)
         if total == 0:
             continue
         types = sum(1 for a in row.values() if a > 0)
-        d = discounts[m - 1]
+        d = discount(m)
         p = max(row[w] - d, 0) / total + d * types / total * p
     return p
 
@@ -235,7 +246,7 @@ def test_matches_the_literal_formulas(train, n, smoothing, k, context):
     m = NGramModel(n, k=k, smoothing=smoothing).fit(train)
     tokens, p = m.next_token_distribution(context)
     for w, pw in zip(tokens, p, strict=True):
-        ref = _reference_probability(train, n, tokens, m.discounts, smoothing, k, list(context), w)
+        ref = _reference_probability(train, n, tokens, smoothing, k, list(context), w)
         assert pw == pytest.approx(ref, rel=1e-12, abs=1e-15)
 
 
@@ -244,7 +255,7 @@ def test_matches_the_literal_formulas(train, n, smoothing, k, context):
     corpora,
     st.integers(1, 5),
     st.sampled_from(["add-k", "kneser-ney"]),
-    st.floats(0.0, 5.0),
+    st.one_of(st.just(0.0), st.floats(MIN_K, 5.0)),
     st.text(alphabet="abcz", max_size=6),
 )
 def test_every_context_distribution_sums_to_one(train, n, smoothing, k, context):
@@ -274,7 +285,12 @@ def test_cross_entropy_is_the_mean_of_token_log_probs(train, test, n, smoothing)
 
 
 @settings(max_examples=30, deadline=None)
-@given(corpora, st.integers(1, 4), st.sampled_from(["add-k", "kneser-ney"]), st.floats(0, 3))
+@given(
+    corpora,
+    st.integers(1, 4),
+    st.sampled_from(["add-k", "kneser-ney"]),
+    st.one_of(st.just(0.0), st.floats(MIN_K, 3.0)),
+)
 def test_with_smoothing_equals_a_fresh_fit(train, n, smoothing, k):
     base = NGramModel(n, k=0.5, smoothing="kneser-ney" if smoothing == "add-k" else "add-k")
     switched = base.fit(train).with_smoothing(smoothing, k=k)
@@ -370,6 +386,21 @@ def test_n_must_be_an_integer(n):
 def test_k_must_not_be_negative(k):
     with pytest.raises(ValueError, match="k must be >= 0"):
         NGramModel(2, k=k)
+
+
+def test_a_subnormal_pseudo_count_is_rejected():
+    # Found by hypothesis: with k = 5e-324 (the smallest float) an unseen token's
+    # probability k / (c(h) + k|V|) underflows to exactly 0 although k > 0.
+    with pytest.raises(ValueError, match="k must be 0 or at least"):
+        NGramModel(2, k=5e-324)
+
+
+def test_the_smallest_pseudo_count_keeps_unseen_tokens_possible():
+    # k = MIN_K after a context seen 10^6 times: P = 1e-12 / (10^6 + 3e-12), a normal float.
+    m = NGramModel(1, k=MIN_K).fit(["a" * 999_999])
+    tokens, p = m.next_token_distribution()
+    assert p[tokens.index("<unk>")] == pytest.approx(1e-18, rel=1e-9)
+    assert np.all(p > 0)
 
 
 def test_k_must_be_finite_and_other_settings_valid():

@@ -67,7 +67,7 @@ import numpy as np
 
 from ._checks import in_interval, integer, nonneg, positive_int
 
-__all__ = ["BOS", "EOS", "SMOOTHINGS", "UNK", "NGramModel", "ngrams"]
+__all__ = ["BOS", "EOS", "MIN_K", "SMOOTHINGS", "UNK", "NGramModel", "ngrams"]
 
 #: The start symbol padded before each sequence (never predicted).
 BOS = "<s>"
@@ -77,6 +77,9 @@ EOS = "</s>"
 UNK = "<unk>"
 #: The available smoothing methods.
 SMOOTHINGS = ("add-k", "kneser-ney")
+#: The smallest positive add-k pseudo-count: with it an unseen token after a context seen
+#: c times gets k / (c + k|V|), which stays a normal float for any count up to 10^290.
+MIN_K = 1e-12
 
 _RESERVED = frozenset({BOS, EOS, UNK})
 
@@ -136,14 +139,14 @@ class NGramModel:
     Args:
         n: the order: the model predicts each token from the ``n - 1`` before it
             (1 = unigram, 2 = bigram, 3 = trigram).
-        k: the pseudo-count of add-k smoothing, ``k >= 0`` (1 = Laplace, 0 = no
-            smoothing). Used only with ``smoothing="add-k"``.
+        k: the pseudo-count of add-k smoothing, 0 or at least :data:`MIN_K` (1 = Laplace,
+            0 = no smoothing). Used only with ``smoothing="add-k"``.
         smoothing: ``"add-k"`` or ``"kneser-ney"`` (see the module documentation).
         discount: the Kneser–Ney discount :math:`D`, one number in ``(0, 1]`` for every
             order, or ``None`` (the default) to estimate one per order from the counts.
     Raises:
-        TypeError, ValueError: ``n`` not an integer >= 1, ``k`` negative or not finite,
-            an unknown ``smoothing``, ``discount`` outside ``(0, 1]``.
+        TypeError, ValueError: ``n`` not an integer >= 1, ``k`` negative, not finite or
+            below :data:`MIN_K` but not 0, an unknown ``smoothing``, ``discount`` outside ``(0, 1]``.
 
     Example::
 
@@ -155,6 +158,11 @@ class NGramModel:
     def __init__(self, n: int, k: float = 1.0, smoothing: str = "add-k", discount=None):
         self.n = positive_int(n, "n")
         self.k = nonneg(k, "k")
+        if 0 < self.k < MIN_K:
+            raise ValueError(
+                f"k must be 0 or at least {MIN_K:g}, got {k!r}: a smaller pseudo-count gives "
+                "unseen tokens a probability that underflows to 0"
+            )
         if smoothing not in SMOOTHINGS:
             raise ValueError(f"smoothing must be one of {SMOOTHINGS}, got {smoothing!r}")
         self.smoothing = smoothing
