@@ -35,6 +35,7 @@ __all__ = [
     "char_tokenize",
     "oov_rate",
     "pad_sequences",
+    "plain_tokens",
     "remove_stopwords",
     "whitespace_tokenize",
 ]
@@ -96,6 +97,21 @@ def remove_stopwords(tokens: Iterable[str], stopwords: Iterable[str]) -> list[st
     return [t for t in tokens if t not in stop]
 
 
+def plain_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens as plain Python ``str``, e.g. ``[np.str_("题")] -> ["题"]``.
+
+    Tokens that come out of numpy (an array of strings, or Keras's
+    ``TextVectorization.get_vocabulary()``) are ``numpy.str_``, which numpy 2 prints as
+    ``np.str_('题')``. Raises ``TypeError`` for a token that is not a string.
+    """
+    out = []
+    for i, t in enumerate(tokens):
+        if not isinstance(t, str):
+            raise TypeError(f"token {i} is a {type(t).__name__}, not a str: {t!r}")
+        out.append(str(t))
+    return out
+
+
 class Vocabulary:
     """A mapping between tokens and integer ids, with padding and OOV ids.
 
@@ -123,7 +139,7 @@ class Vocabulary:
                     f"token_lists[{i}] is a str; pass lists of tokens (tokenize the text first)"
                 )
             counts.update(tokens)
-        kept = [t for t, c in counts.most_common() if c >= min_count]  # stable for ties
+        kept = plain_tokens(t for t, c in counts.most_common() if c >= min_count)  # stable ties
         if max_size is not None:
             kept = kept[: max_size - 2]
         self.itos = ["<pad>", "<unk>", *kept]
