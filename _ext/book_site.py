@@ -6,6 +6,9 @@
   empty (no registry was reachable) the pages fall back to the CDN.
 - ``ipywidgets-shim.js``: three fixes for the HTML manager on a Jupyter Book page.
 - Mermaid's classic build instead of its ES module, so diagrams render from ``file://``.
+- Chinese text: Noto Sans SC as a web font (``_vendor/noto-sans-sc``, from the npm package
+  ``@fontsource/noto-sans-sc``, split by unicode-range) after the theme's fonts, for prose,
+  code and widgets (``book-fonts.css``).
 - A note at the top of every notebook page saying how to run it locally.
 - Changed static files are recopied even when no page is out of date.
 - Notebooks are executed in parallel (``book_jobs`` processes; Sphinx's parallel reading,
@@ -32,11 +35,19 @@ LOG = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MERMAID_VERSION = "11.12.1"
+NOTO_SANS_SC_VERSION = "5.3.0"  # @fontsource/noto-sans-sc, as in .ci/vendor-assets.sh
 CDN = {
     "requirejs/require.js": "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js",
     "html-manager/embed-amd.js": "https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@1.0.6/dist/embed-amd.js",
     "mermaid/mermaid.min.js": f"https://cdn.jsdelivr.net/npm/mermaid@{MERMAID_VERSION}/dist/mermaid.min.js",
 }
+#: Noto Sans SC's @font-face rules: the site's copy, or (without _vendor/) fontsource's own
+#: stylesheets for the same weights and unicode-ranges.
+FONT_CSS = "noto-sans-sc/noto-sans-sc.css"
+FONT_CDN = [
+    f"https://cdn.jsdelivr.net/npm/@fontsource/noto-sans-sc@{NOTO_SANS_SC_VERSION}/{w}.css"
+    for w in (400, 700)
+]
 
 
 def _vendor_dir(app) -> Path:
@@ -61,6 +72,11 @@ def _configure(app, config) -> None:
         "ipywidgets-shim.js": shim_attrs,
         embed: {},
     }
+    # Chinese text: the @font-face rules of Noto Sans SC, then the font stacks that use it.
+    faces = [FONT_CSS] if (_vendor_dir(app) / FONT_CSS).is_file() else FONT_CDN
+    for css in faces:
+        app.add_css_file(css, priority=400)
+    app.add_css_file("book-fonts.css", priority=401)
 
 
 def _launch_note(app, doctree) -> None:

@@ -79,6 +79,29 @@ def test_remove_stopwords():
     assert text.remove_stopwords(list("这是一篇文章"), ["这", "是", "一", "篇"]) == ["文", "章"]
 
 
+def test_tokens_from_numpy_come_back_as_plain_str():
+    # numpy 2 prints a numpy.str_ as np.str_('题'): the printed lists must show plain strings.
+    from_numpy = list(np.array(["题", "问", "[UNK]"]))
+    assert type(from_numpy[0]) is np.str_
+    plain = text.plain_tokens(from_numpy)
+    assert plain == ["题", "问", "[UNK]"] and {type(t) for t in plain} == {str}
+    assert repr(plain) == "['题', '问', '[UNK]']"
+    vocab = text.Vocabulary([from_numpy, list(np.array(["题"]))])
+    assert vocab.itos == ["<pad>", "<unk>", "题", "问", "[UNK]"]
+    assert {type(t) for t in vocab.itos} == {str} and "np.str_" not in repr(vocab.decode([2, 3]))
+    with pytest.raises(TypeError, match="token 1 is a int"):
+        text.plain_tokens(["a", 1])
+
+
+def test_keras_vocabulary_prints_as_plain_strings(tf):
+    import keras
+
+    layer = keras.layers.TextVectorization(split="character", standardize=None)
+    layer.adapt(["题问题"])
+    assert "np.str_" not in repr(text.plain_tokens(layer.get_vocabulary()))
+    assert text.plain_tokens(layer.get_vocabulary()) == ["", "[UNK]", "题", "问"]
+
+
 def test_bag_of_words_by_hand_and_products(rng):
     """Texts [2, 3, 2] and [4, 0, 0] (0 = padding): X = [[0, 0, 2, 1, 0], [0, 0, 0, 0, 1]]."""
     bow = text.bag_of_words([[2, 3, 2], [4, 0, 0]], 5)

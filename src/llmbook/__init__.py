@@ -65,6 +65,7 @@ import os as _os
 
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from llmbook import fonts as _fonts  # noqa: F401  (Chinese text in figures)
 
 __version__ = "0.1.0"
 

@@ -37,6 +37,7 @@ __all__ = [
     "char_tokenize",
     "oov_rate",
     "pad_sequences",
+    "plain_tokens",
     "remove_stopwords",
     "whitespace_tokenize",
 ]
@@ -99,6 +100,21 @@ def remove_stopwords(tokens: Iterable[str], stopwords: Iterable[str]) -> list[st
     return [t for t in tokens if t not in stop]
 
 
+def plain_tokens(tokens: Iterable[str]) -> list[str]:
+    """The tokens as plain Python ``str``, e.g. ``[np.str_("题")] -> ["题"]``.
+
+    Tokens that come out of numpy (an array of strings, or Keras's
+    ``TextVectorization.get_vocabulary()``) are ``numpy.str_``, which numpy 2 prints as
+    ``np.str_('题')``. Raises ``TypeError`` for a token that is not a string.
+    """
+    out = []
+    for i, t in enumerate(tokens):
+        if not isinstance(t, str):
+            raise TypeError(f"token {i} is a {type(t).__name__}, not a str: {t!r}")
+        out.append(str(t))
+    return out
+
+
 class Vocabulary:
     """A mapping between tokens and integer ids, with reserved ids for padding and the unknown.
 
@@ -151,7 +167,7 @@ class Vocabulary:
                 )
             counts.update(tokens)
         ranked = counts.most_common() if order == "frequency" else sorted(counts.items())
-        kept = [t for t, c in ranked if c >= min_count and t not in reserved]  # stable for ties
+        kept = plain_tokens(t for t, c in ranked if c >= min_count and t not in reserved)
         if max_size is not None:
             kept = kept[: max_size - len(reserved)]
         self.itos = [*reserved, *kept]

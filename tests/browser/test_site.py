@@ -202,9 +202,16 @@ SIGNATURE_JS = """(area) => {
 class PageVisit:
     """A page opened in the shared browser, with everything that went wrong on the way."""
 
-    def __init__(self, context, url: str):
+    def __init__(self, context, url: str, fresh: bool = False):
+        """``fresh``: bypass the browser's caches, so ``responses`` is all the page needs."""
         self.problems: list[str] = []
+        self.responses: list = []  # every response, in order (e.g. the fonts a page fetched)
         self.page = context.new_page()
+        if fresh:
+            cdp = context.new_cdp_session(self.page)
+            cdp.send("Network.enable")
+            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        self.page.on("response", lambda r: self.responses.append(r))
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on(
