@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+__all__ = ["CJK_FAMILY", "FONT_FILE", "FONT_PACKAGE", "cjk_font_path", "use_chinese_font"]
+
 #: The package that ships the font file, and the file inside it.
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"
 FONT_FILE = "NotoSansSC-Regular.otf"
