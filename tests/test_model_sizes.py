@@ -37,6 +37,28 @@ def test_six_n_d_is_close_to_the_published_compute(row):
     assert abs(estimate - row.published_flops) / row.published_flops < 0.15
 
 
+def test_token_counts_derived_from_the_training_schedules():
+    """Steps x sequences per batch x tokens per sequence, as each paper states them.
+
+    BERT (Devlin et al. 2019, appendix A.2): 1,000,000 steps of 256 sequences, 90 % of the
+    steps at length 128 and the last 10 % at 512: 256e6 x (115.2 + 51.2) = 42,598,400,000.
+    Megatron-LM (Shoeybi et al. 2019, section 5): 300,000 iterations of 512 sequences of
+    1,024 tokens = 157,286,400,000."""
+    bert = 900_000 * 256 * 128 + 100_000 * 256 * 512
+    assert bert == 42_598_400_000
+    assert BY_NAME["BERT-large"].tokens == bert
+    megatron = 300_000 * 512 * 1024
+    assert megatron == 157_286_400_000
+    assert BY_NAME["Megatron-LM"].tokens == megatron
+    # Both read many more tokens per parameter than the 100B+ models of 2020-2022.
+    assert BY_NAME["BERT-large"].tokens / BY_NAME["BERT-large"].parameters == pytest.approx(
+        125.29, abs=0.01
+    )  # 42,598.4 / 340
+    assert BY_NAME["Megatron-LM"].tokens / BY_NAME["Megatron-LM"].parameters == pytest.approx(
+        18.95, abs=0.01
+    )  # 157,286.4 / 8,300
+
+
 def test_chinchilla_follows_its_own_rule():
     r = BY_NAME["Chinchilla"]
     assert r.tokens / r.parameters == pytest.approx(20.0)

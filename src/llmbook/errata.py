@@ -68,10 +68,27 @@ ERRATA: tuple[Erratum, ...] = (
         kind="claim",
         topic="Architecture diagram: where backpropagation goes",
         article="An arrow from 'backpropagation' back to the input layer (H --> A).",
-        correct="Backpropagation updates the weights (embedding, hidden and output layers); "
-        "the input data are never changed.",
+        correct="The gradients that backpropagation computes are used to update the weights "
+        "(embedding, hidden and output layers); the input data are never changed.",
         reason="The gradient of the loss is used to adjust parameters. The input layer holds "
         "the data and has no parameters to update.",
+    ),
+    Erratum(
+        key="s2-diagram-no-attention",
+        section=2,
+        kind="claim",
+        topic="An architecture diagram without attention",
+        article="The Mermaid diagram said to show the architecture of a large language model: "
+        "input layer → embedding layer → hidden layers 1, 2, 3 → output layer.",
+        correct="That is a plain feed-forward network. A large language model is a stack of "
+        "Transformer blocks: each has a self-attention layer, which lets every position read "
+        "the others, and a position-wise feed-forward network, each wrapped in a residual "
+        "connection and layer normalisation; position information is added to the embeddings.",
+        reason="Self-attention, the component that lets each token's representation depend on "
+        "every other token in the context, is what makes the architecture a Transformer; the "
+        "diagram leaves it out, with the residual connections and the normalisation. Vaswani et "
+        "al. (2017), section 3; Part II of this book builds the block.",
+        cite_keys=("vaswani2017attention",),
     ),
     Erratum(
         key="s2-deep-learning-form",
@@ -81,11 +98,27 @@ ERRATA: tuple[Erratum, ...] = (
         article="Deep learning is 'a form of neural network' whose models simply have more hidden "
         "layers, and more layers automatically learn higher-level features.",
         correct="Deep learning is the training of many-layer networks; depth helps only when the "
-        "network can be trained: in a deep sigmoid stack the gradient reaching the first layer "
-        "shrinks by a factor of up to 4 per layer.",
-        reason="σ'(z) ≤ 1/4, so backpropagation through many sigmoid layers multiplies small "
-        "factors (the vanishing gradient); ReLU, careful initialisation and residual connections "
-        "are what made depth trainable.",
+        "network can be trained. In a deep sigmoid stack the activation's slope alone shrinks the "
+        "gradient by a factor of at least 4 per layer; the whole layer multiplies it by "
+        "Wᵀ·diag(σ'(z)), whose size depends on the weights as well.",
+        reason="σ'(z) ≤ 1/4, so unless the weights are large, backpropagation through many sigmoid "
+        "layers multiplies factors smaller than 1 (the vanishing gradient); ReLU, careful "
+        "initialisation and residual connections are what made depth trainable.",
+    ),
+    Erratum(
+        key="s2-speech-synthesis",
+        section=2,
+        kind="claim",
+        topic="Speech synthesis listed as speech recognition",
+        article="语音识别：如语音识别、语音合成 (speech recognition: e.g. speech recognition, "
+        "speech synthesis), as an application area of deep learning.",
+        correct="Speech recognition (ASR, 语音识别) turns audio into text; speech synthesis "
+        "(text-to-speech, 语音合成) turns text into audio. They are two inverse tasks of speech "
+        "processing, not one an instance of the other.",
+        reason="The item names its own heading as its first example and then a task that runs "
+        "the other way. Jurafsky and Martin's Speech and Language Processing treats speech "
+        "synthesis and speech recognition in separate chapters.",
+        cite_keys=("jurafsky2009speech",),
     ),
     Erratum(
         key="s3-learning-rate-overfitting",
@@ -99,6 +132,24 @@ ERRATA: tuple[Erratum, ...] = (
         "for α > 1 the factor exceeds 1 in size and the iterates grow without bound.",
     ),
     Erratum(
+        key="s3-hyperparameters",
+        section=3,
+        kind="claim",
+        topic="Hyperparameters called 'core parameters' (核心参数)",
+        article="The '核心参数' (core parameters) of neural networks, deep learning and NLP: number "
+        "of neurons, learning rate, activation function, number of layers, kernel size, "
+        "vocabulary size, embedding dimension; and '隐藏层大小：用于表示隐藏层大小的参数' "
+        "(hidden-layer size: the parameter that represents the hidden-layer size).",
+        correct="These are hyperparameters (超参数), fixed before training. The parameters (参数) "
+        "of a network are its weights and biases, which training learns; 'BERT-large has 340 "
+        "million parameters' counts those. The article itself calls learning rate and hidden-layer "
+        "size 超参数 a few lines later (调整超参数，如学习率、隐藏层大小等).",
+        reason="Goodfellow et al. (2016, section 5.3): hyperparameters are settings that control "
+        "the learning algorithm and are not adapted by it. The definition of hidden-layer size "
+        "by itself is circular.",
+        cite_keys=("goodfellow2016deep",),
+    ),
+    Erratum(
         key="s3-nlp-types",
         section=3,
         kind="claim",
@@ -109,6 +160,23 @@ ERRATA: tuple[Erratum, ...] = (
         "Transformers are model architectures that consume those representations.",
         reason="The list mixes two different levels: input representation and network "
         "architecture. An RNN reads embeddings; a bag of words can feed any classifier.",
+    ),
+    Erratum(
+        key="s3-transformer-seq2seq",
+        section=3,
+        kind="claim",
+        topic="The Transformer reduced to sequence-to-sequence tasks",
+        article="变换器（Transformer）：用于序列到序列的任务 (Transformer: used for "
+        "sequence-to-sequence tasks); the one line the article gives the architecture of every "
+        "model it names.",
+        correct="The original Transformer is an encoder-decoder for translation, a "
+        "sequence-to-sequence task. Its decoder alone is GPT (generation, language modelling) "
+        "and its encoder alone is BERT (classification, tagging, retrieval): the models of "
+        "section 1 are Transformers that are not sequence-to-sequence models.",
+        reason="Vaswani et al. (2017) introduced the encoder-decoder; Radford et al. (2018) "
+        "pre-trained a decoder-only Transformer as a language model, Devlin et al. (2019) an "
+        "encoder-only one.",
+        cite_keys=("vaswani2017attention", "radford2018improving", "devlin2019bert"),
     ),
     Erratum(
         key="s3-tune-on-test",
@@ -133,6 +201,22 @@ ERRATA: tuple[Erratum, ...] = (
         "used for text classification and in speech models as well.",
         reason="A Conv1D filter over k neighbouring embeddings is an n-gram detector with "
         "learned weights; this chapter computes one and matches Keras's Conv1D.",
+    ),
+    Erratum(
+        key="s3-stemming-chinese",
+        section=3,
+        kind="claim",
+        topic="Stemming as a step for Chinese text and language models",
+        article="具体操作步骤, step 2: 对文本数据进行分词、词性标注、词干提取等预处理操作 (segment "
+        "the text, tag parts of speech, extract word stems), for the text a language model is "
+        "trained on; every example text of the article is Chinese.",
+        correct="Stemming strips inflectional endings (English 'connected', 'connecting' → "
+        "'connect', Porter's suffix-stripping algorithm of 1980). Chinese is an isolating "
+        "language with almost no inflection, so there is nothing to strip; and a language model "
+        "is trained on unstemmed text, because it has to predict the exact next token.",
+        reason="A model trained on stems could never produce 'connected' rather than 'connect'. "
+        "Like stop-word removal (erratum s9-preprocessing), stemming throws away what the "
+        "model must learn to generate.",
     ),
     Erratum(
         key="s4-sigmoid",
@@ -196,6 +280,25 @@ ERRATA: tuple[Erratum, ...] = (
         article_value=0.3219,
         value=0.2231,
         recompute=lambda: losses.cross_entropy([1.0, 0.0], [0.8, 0.2]),
+    ),
+    Erratum(
+        key="s4-backprop-two-steps",
+        section=4,
+        kind="claim",
+        topic="What backpropagation is",
+        article="反向传播算法…通过不断调整权重和偏置项…分为两个步骤：前向传播和反向传播 (the "
+        "backpropagation algorithm adjusts the weights and biases and has two steps: forward "
+        "propagation and backpropagation); section 2 likewise updates the weights 'by "
+        "backpropagation'.",
+        correct="Backpropagation computes the gradient of the loss with respect to every weight, "
+        "applying the chain rule from the output back to the input. Changing the weights is a "
+        "separate step, the optimizer's: w ← w - α ∂L/∂w for gradient descent, or Adam's rule. "
+        "A training step is a forward pass, a backward pass (backpropagation) and an update.",
+        reason="Goodfellow et al. (2016, section 6.5): back-propagation refers only to the method "
+        "for computing the gradient, while another algorithm, such as stochastic gradient "
+        "descent, learns with it. Defining backpropagation by itself is circular. The book's "
+        "package keeps the two apart: MLP.gradients computes, optim.SGD and optim.Adam update.",
+        cite_keys=("goodfellow2016deep", "rumelhart1986learning"),
     ),
     Erratum(
         key="s4-gradient-sign",
@@ -366,7 +469,54 @@ ERRATA: tuple[Erratum, ...] = (
         reason="Section 10 repeats the misattribution of section 7 (erratum s7-vaswani-gpt).",
         cite_keys=("vaswani2017attention", "radford2018improving"),
     ),
+    Erratum(
+        key="s10-placeholder-author",
+        section=10,
+        kind="claim",
+        topic="A byline that names no author",
+        article="作者：AI天才研究员/AI Genius Institute & 禅与计算机程序设计艺术 /Zen And The Art "
+        "of Computer Programming",
+        correct="The byline names no person. 'AI天才研究员' (AI genius researcher) is a "
+        "description, and 'Zen and the Art of Computer Programming' joins the titles of two "
+        "books by other people: Pirsig's Zen and the Art of Motorcycle Maintenance (1974) and "
+        "Knuth's The Art of Computer Programming (from 1968).",
+        reason="A reader cannot ask anyone about the article's claims or sources, and the "
+        "acknowledgement (文章贡献) thanks the same two names. The book therefore checks each "
+        "claim against primary sources instead of relying on the author.",
+    ),
+    Erratum(
+        key="s10-template-epilogue",
+        section=10,
+        kind="claim",
+        topic="An epilogue that grades the article and cites its template",
+        article="在撰写本文的过程中，我们严格遵守了文章结构模板 (in writing this article we strictly "
+        "followed the article structure template); 本文作为一篇高质量的技术博客文章，不仅具有理论深度 "
+        "(as a high-quality technical blog post, this article has theoretical depth).",
+        correct="The closing paragraphs restate the instructions the text was written to (a "
+        "structure template, 'high quality', 'theoretical depth') rather than conclusions about "
+        "model architecture. Their claim that the article comprehensively analyses the "
+        "architecture of large language models (全面解析了大规模语言模型的架构) is contradicted "
+        "by the text: the Transformer, the architecture of every model it names, gets one line.",
+        reason="The section headings keep the template's joins (数学模型和公式 & 详细讲解 & 举例说明), "
+        "and the <|assistant|> marker before section 1 (erratum s1-chat-template-token) shows "
+        "where the generated text begins.",
+    ),
     # ---- Sections 1, 6 and 9: background, applications, FAQ ----
+    Erratum(
+        key="s1-chat-template-token",
+        section=1,
+        kind="claim",
+        topic="A chat model's reply marker before section 1",
+        article="<|assistant|>### 1. 背景介绍: the token <|assistant|> stands between the abstract "
+        "and the first heading, glued to it.",
+        correct="No article contains this token by design. <|assistant|> is the role marker with "
+        "which chat templates (Zephyr's, for example) open a model's reply; the text from here "
+        "on is a chat model's output pasted together with its marker.",
+        reason="Chat templates wrap each turn of a conversation in markers such as <|user|> and "
+        "<|assistant|> before the model reads it (Hugging Face Transformers documentation, "
+        "'Chat templates'). Its presence means no step of editing removed it, so every "
+        "statement of the article needs checking, which is what this book does.",
+    ),
     Erratum(
         key="s1-statistical-limits",
         section=1,
@@ -416,12 +566,18 @@ ERRATA: tuple[Erratum, ...] = (
         article="Use a large language model such as GPT-3 for Chinese-English translation: trained "
         "on a large Chinese-English parallel corpus, it learns how the languages correspond.",
         correct="GPT-3 was trained only to predict the next token of web text, books and "
-        "Wikipedia, about 93% of it English by word count; it saw no parallel corpus. It "
-        "translates from a few examples in its prompt, and its paper evaluates French, German "
-        "and Romanian, not Chinese. Systems trained on parallel corpora are encoder-decoder "
-        "Transformers.",
-        reason="Brown et al. (2020), section 3.3 and the training-data description; "
-        "the encoder-decoder Transformer was introduced for translation by Vaswani et al. (2017).",
+        "Wikipedia, about 93% of it English by word count; it was given no dedicated parallel "
+        "corpus. Web text does contain incidental bilingual text (a sentence next to its "
+        "translation, bilingual pages), and that matters: Briakou et al. (2023) found over 30 "
+        "million such translation pairs in PaLM's training data and showed that they help its "
+        "translation. GPT-3 translates from a few examples in its prompt, and its paper evaluates "
+        "French, German and Romanian, not Chinese. Systems trained on parallel corpora are "
+        "encoder-decoder Transformers.",
+        reason="Brown et al. (2020), section 3.3 and the training-data description; Briakou, "
+        "Cherry and Foster (2023) on incidental bilingualism (their ablations find the effect "
+        "shrinks with model scale); the encoder-decoder Transformer was introduced for "
+        "translation by Vaswani et al. (2017).",
+        cite_keys=("brown2020language", "briakou2023searching", "vaswani2017attention"),
     ),
     Erratum(
         key="s6-preprocessing",
@@ -536,6 +692,21 @@ ERRATA: tuple[Erratum, ...] = (
         "all Keras.",
     ),
     Erratum(
+        key="s5-numpy-conflict",
+        section=5,
+        kind="code",
+        topic="Pins that cannot be installed together",
+        article="'TensorFlow：版本2.5及以上', 'Numpy：版本1.19及以上' (2.5 and above, 1.19 and "
+        "above), then pip install … tensorflow==2.5 numpy==1.19 …",
+        correct="Even on the Python 3.8 it names, the command fails: tensorflow 2.5.0 requires "
+        "numpy~=1.19.2 (at least 1.19.2 and below 1.20), while numpy==1.19 means 1.19.0, and pip "
+        "stops with ResolutionImpossible. The text says 'and above', the command pins exact "
+        "versions.",
+        reason="pip's resolver, asked for these pins for CPython 3.8: 'Cannot install "
+        "numpy==1.19 and tensorflow==2.5.0 … tensorflow 2.5.0 depends on numpy~=1.19.2'. Under "
+        "PEP 440, ~=1.19.2 means >=1.19.2, ==1.19.*, and ==1.19 is padded to 1.19.0.",
+    ),
+    Erratum(
         key="s5-language-model",
         section=5,
         kind="claim",
@@ -568,6 +739,22 @@ ERRATA: tuple[Erratum, ...] = (
         reason="filters replaces the default punctuation list: each listed character becomes a "
         "separator, punctuation is no longer removed, and a multi-character stop word raises "
         "ValueError in str.maketrans. The first Tokenizer is fitted and then discarded.",
+    ),
+    Erratum(
+        key="s5-vocab-size",
+        section=5,
+        kind="code",
+        topic="vocab_size typed instead of taken from the tokenizer",
+        article="# 词向量化 (word vectorisation), over vocab_size = 1000, embedding_dim = 16, "
+        "max_length = 10 and pad_sequences(...); then Embedding(vocab_size, embedding_dim, ...).",
+        correct="The embedding table needs len(tokenizer.word_index) + 1 rows (the Tokenizer "
+        "numbers words from 1; 0 is padding). The typed 1000 is unrelated to the data: here "
+        "almost all of its 1000 × 16 rows are never used, and a corpus of more than 999 words "
+        "would produce ids the layer cannot look up. Nothing under the comment vectorises words: "
+        "pad_sequences pads, and the Embedding layer learns the vectors during training.",
+        reason="Keras's Embedding(input_dim, output_dim) accepts ids 0 … input_dim - 1; on a CPU "
+        "TensorFlow rejects a larger id with InvalidArgumentError (the test suite checks it). "
+        "Chapter 5 counts the rows the article's tokenizer can reach.",
     ),
     Erratum(
         key="s5-labels",
@@ -633,6 +820,24 @@ ERRATA: tuple[Erratum, ...] = (
         "equal only at a threshold that depends on the model and the data.",
         reason="Raising the threshold trades recall for precision; this chapter measures both "
         "at several thresholds on real reviews.",
+    ),
+    Erratum(
+        key="s5-precision-term",
+        section=5,
+        kind="claim",
+        topic="准确率 for precision: an ambiguous term",
+        article="这种方法称为阈值分类，可以平衡准确率和召回率 (threshold classification 'balances "
+        "准确率 and 召回率').",
+        correct="In machine learning 准确率 is the usual name of accuracy, the fraction of all "
+        "predictions that are right. The quantity that trades off against recall (召回率, "
+        "查全率) is precision, unambiguously 精确率 or 查准率: the fraction of predicted "
+        "positives that are positive. (Older information-retrieval writing uses 准确率 for "
+        "precision, hence the ambiguity.)",
+        reason="Zhou Zhihua's 《机器学习》 (section 2.3) pairs 查准率 with 查全率 and calls "
+        "accuracy 精度; Li Hang's 《统计学习方法》 uses 准确率 for accuracy and 精确率 for "
+        "precision. The two numbers differ: chapter 5 shows both for the same classifier at the "
+        "same threshold.",
+        cite_keys=("zhou2016machine",),
     ),
 )
 

@@ -4,8 +4,11 @@ The table ships with the package as ``llmbook/data/model_sizes.csv``. Each row
 is one model as its paper describes it: parameters, training tokens and total
 training compute where the paper (or the paper named in ``source``) gives them.
 ``source`` holds the keys in the book's ``references.bib`` of the papers the
-numbers come from, separated by ``;``. Empty cells mean "not published"; the
-table never fills a gap with an estimate.
+numbers come from, separated by ``;``. Where a paper states its training schedule
+but not the total, the token count is derived from the schedule (steps × sequences
+per batch × tokens per sequence), with the arithmetic in ``note``: T5, BERT and
+Megatron-LM. Empty cells mean "not published"; the table never fills a gap with an
+estimate.
 """
 
 from __future__ import annotations
