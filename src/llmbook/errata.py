@@ -540,7 +540,9 @@ ERRATA: tuple[Erratum, ...] = (
         article="Word2Vec, GloVe, BERT and GPT are given as examples of large language models.",
         correct="Word2Vec (2013) and GloVe (2014) are word-embedding methods: they learn one fixed "
         "vector per word. They assign no probability to text and cannot generate it. BERT and "
-        "GPT are pre-trained Transformer language models.",
+        "GPT are pre-trained Transformers: GPT a language model, which gives the probability "
+        "of a text; BERT a masked language model, which predicts hidden words from both sides "
+        "and gives no such probability.",
         reason="Word2Vec trains a shallow log-linear model to predict nearby words and GloVe fits "
         "vectors to a matrix of co-occurrence counts; both keep only the vectors "
         "(Mikolov et al. 2013; Pennington et al. 2014).",
