@@ -151,7 +151,7 @@ def _third_party_imports():
     return {n for n in names if n not in sys.stdlib_module_names and n != "llmbook"}
 
 
-DISTRIBUTION = {"PIL": "pillow", "tensorflow": "tensorflow", "keras": "keras"}
+DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml", "tensorflow": "tensorflow", "keras": "keras"}
 
 
 def test_every_third_party_import_is_declared():
