@@ -441,6 +441,7 @@ def routing_figure(routing: Routing):
     ax1.bar(range(E), loads["dropped"], bottom=loads["kept"], color="C3", label="dropped")
     if routing.capacity is not None:
         ax1.axhline(routing.capacity, color="k", ls="--", lw=1, label="capacity")
+    ax1.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax1.set_xlabel("expert")
     ax1.set_ylabel("assignments")
     ax1.set_xticks(range(E))

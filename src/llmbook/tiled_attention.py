@@ -190,6 +190,8 @@ def memory_figure(measured: dict):
     ax.loglog(measured["T"], measured["standard"] / MiB, "o-", label="standard attention")
     ax.loglog(measured["T"], measured["tiled"] / MiB, "s-", label="tiled (online softmax)")
     ax.loglog(measured["T"], measured["scores"] / MiB, ":", color="gray", label="one T×T matrix")
+    ax.set_xticks(measured["T"], [str(T) for T in measured["T"]])
+    ax.minorticks_off()
     ax.set_xlabel("sequence length T")
     ax.set_ylabel("peak memory (MiB)")
     ax.legend()
