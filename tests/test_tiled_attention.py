@@ -100,3 +100,16 @@ def test_bad_input_is_rejected(rng):
         ta.online_softmax(1.0, 2)
     with pytest.raises(ValueError, match="empty"):
         ta.attention_memory([])
+
+
+def test_tiled_attention_at_extreme_scores_warns_nothing(rng):
+    """Scores of order 1e4: exp would overflow without the running maximum."""
+    Q, K, V = (
+        rng.normal(scale=100, size=(9, 4)),
+        rng.normal(scale=100, size=(9, 4)),
+        rng.normal(size=(9, 2)),
+    )
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        ours = ta.tiled_attention(Q, K, V, block_k=2, block_q=4, causal=True)
+    ref, _ = att.scaled_dot_product_attention(Q, K, V, mask=att.causal_mask(9))
+    np.testing.assert_allclose(ours, ref, atol=1e-12, rtol=0)
