@@ -204,6 +204,11 @@ def test_mixtral_total_and_active_parameters():
             dict(n_layer=32, d_model=4096, n_head=32, n_kv_head=32, d_ff=11008, n_vocab=32000),
             6_738_415_616,
         ),
+        # Llama 2 70B: 80 layers, d 8192, 64 heads, 8 KV heads, d_ff 28672; 68,976,648,192
+        (
+            dict(n_layer=80, d_model=8192, n_head=64, n_kv_head=8, d_ff=28672, n_vocab=32000),
+            68_976_648_192,
+        ),
         # Mistral 7B (Jiang et al. 2023): as Mixtral with one expert of width 14336; 7,241,732,096
         (
             dict(n_layer=32, d_model=4096, n_head=32, n_kv_head=8, d_ff=14336, n_vocab=32000),
