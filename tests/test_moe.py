@@ -188,8 +188,8 @@ def test_mixtral_total_and_active_parameters():
     = 41,943,040; one expert 3*4096*14336 = 176,160,768; router 4096*8 = 32,768; norms 8,192.
     Total = 2*32000*4096 + 4096 + 32*(41,943,040 + 8*176,160,768 + 32,768 + 8,192)
           = 262,144,000 + 4,096 + 32*1,451,270,144 = 46,702,792,704;
-    active = total - 32*6*176,160,768 = 12,879,925,248. Jiang et al. (2024) report 46.7B
-    total and 12.9B active parameters."""
+    active = total - 32*6*176,160,768 = 12,879,925,248. Mistral AI's release announcement
+    gives 46.7B total and 12.9B active; Jiang et al. (2024) round them to 47B and 13B."""
     c = moe.parameter_counts(**moe.MIXTRAL_8X7B)
     assert c["total"] == 46_702_792_704
     assert c["active"] == 12_879_925_248
