@@ -339,6 +339,19 @@ def moe_backward(dy, cache: dict, aux_weight: float = 0.0):
     return dx, {"W_r": x.T @ dz, "experts": grads_e}
 
 
+def _check_config(n_layer, d_model, n_head, n_kv_head, d_ff, n_vocab, n_expert, top_k):
+    names = ("n_layer", "d_model", "n_head", "n_kv_head", "d_ff", "n_vocab", "n_expert", "top_k")
+    values = (n_layer, d_model, n_head, n_kv_head, d_ff, n_vocab, n_expert, top_k)
+    for name, v in zip(names, values, strict=True):
+        _int(v, name)
+    if d_model % n_head or n_head % n_kv_head:
+        raise ValueError(
+            f"n_head must divide d_model and n_kv_head n_head, got {d_model}, {n_head}, {n_kv_head}"
+        )
+    if top_k > n_expert:
+        raise ValueError(f"top_k ({top_k}) must be at most n_expert ({n_expert})")
+
+
 def parameter_counts(
     n_layer: int,
     d_model: int,
@@ -366,28 +379,13 @@ def parameter_counts(
     Raises:
         ValueError: sizes that are not positive integers, heads not dividing, ``top_k > n_expert``.
     """
-    L, d, h, g = (
-        _int(v, n)
-        for v, n in (
-            (n_layer, "n_layer"),
-            (d_model, "d_model"),
-            (n_head, "n_head"),
-            (n_kv_head, "n_kv_head"),
-        )
-    )
-    f, V, E, k = (
-        _int(v, n)
-        for v, n in ((d_ff, "d_ff"), (n_vocab, "n_vocab"), (n_expert, "n_expert"), (top_k, "top_k"))
-    )
-    if d % h or h % g:
-        raise ValueError(f"n_head must divide d_model and n_kv_head n_head, got {d}, {h}, {g}")
-    if k > E:
-        raise ValueError(f"top_k ({k}) must be at most n_expert ({E})")
-    attention = 2 * d * d + 2 * d * g * (d // h)
-    per_expert = 3 * d * f
-    router = d * E if E > 1 else 0
-    layer = attention + E * per_expert + router + 2 * d
-    total = V * d * (1 if tied_embeddings else 2) + d + L * layer
+    _check_config(n_layer, d_model, n_head, n_kv_head, d_ff, n_vocab, n_expert, top_k)
+    L, d, h, g, f, V, E, k = n_layer, d_model, n_head, n_kv_head, d_ff, n_vocab, n_expert, top_k
+    attention = 2 * d * d + 2 * d * g * (d // h)  # W_Q, W_O [d, d]; W_K, W_V [d, g d_h]
+    per_expert = 3 * d * f  # SwiGLU: gate and up [d, d_ff], down [d_ff, d]
+    router = d * E if E > 1 else 0  # W_r [d, E]
+    layer = attention + E * per_expert + router + 2 * d  # + two RMSNorm scales
+    total = V * d * (1 if tied_embeddings else 2) + d + L * layer  # + embeddings, final norm
     return {"total": total, "active": total - L * (E - k) * per_expert, "per_expert": per_expert}
 
 
