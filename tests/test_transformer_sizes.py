@@ -101,3 +101,30 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="batch"):
         T.kv_cache_bytes(1, 8, 8, batch=0)
     assert np.isfinite(T.flops_per_token(1, 8, 2, 10, 4))
+
+
+def test_kv_cache_with_grouped_query_heads_by_hand():
+    """Llama 2 70B: L = 80, d = 8192, 64 query heads of width 8192/64 = 128, 8 KV heads.
+
+    Per position and layer a key and a value of width 8 * 128 = 1024 instead of 8192, so
+    4096 tokens in float16 take 2 * 80 * 4096 * 1024 * 2 = 1,342,177,280 bytes = 1.25 GiB
+    (multi-head: 8 times as much, 10 GiB); one KV head (multi-query) takes 128 / 8192 of MHA.
+    """
+    gqa = T.kv_cache_bytes(80, 8192, 4096, 1, 2, n_head=64, n_kv_head=8)
+    assert gqa == 1_342_177_280 == 1.25 * 2**30
+    assert T.kv_cache_bytes(80, 8192, 4096, 1, 2, n_head=64, n_kv_head=64) == 10 * 2**30
+    assert T.kv_cache_bytes(80, 8192, 4096, 1, 2) == 10 * 2**30
+    assert T.kv_cache_bytes(80, 8192, 4096, 1, 2, n_head=64, n_kv_head=1) == 10 * 2**30 / 64
+    # batch and bytes per value multiply: 3 sequences in float32 = 6 times the float16 cache
+    assert T.kv_cache_bytes(80, 8192, 4096, 3, 4, n_head=64, n_kv_head=8) == 6 * gqa
+
+
+def test_kv_cache_rejects_inconsistent_heads():
+    with pytest.raises(ValueError, match="needs n_head"):
+        T.kv_cache_bytes(1, 8, 8, n_kv_head=2)
+    with pytest.raises(ValueError, match="divisible by n_kv_head"):
+        T.kv_cache_bytes(1, 12, 8, n_head=6, n_kv_head=4)
+    with pytest.raises(ValueError, match="divisible by n_head"):
+        T.kv_cache_bytes(1, 10, 8, n_head=4, n_kv_head=2)
+    with pytest.raises(ValueError, match="n_kv_head"):
+        T.kv_cache_bytes(1, 8, 8, n_head=4, n_kv_head=0)

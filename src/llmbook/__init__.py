@@ -48,6 +48,13 @@ Scale (chapter 8) and the Transformer (Part II):
 - :mod:`llmbook.sampling` -- temperature, top-k and top-p sampling.
 - :mod:`llmbook.transformer` -- parameter counts, FLOPs per token, memory.
 
+Today's architectures (Part III):
+
+- :mod:`llmbook.gqa` -- grouped-query (and multi-query) attention, with backward pass.
+- :mod:`llmbook.sliding_window` -- sliding-window masks, receptive fields, a rolling KV cache.
+- :mod:`llmbook.tiled_attention` -- the online softmax and tiled attention, with measured memory.
+- :mod:`llmbook.moe` -- mixtures of experts: routing, capacity, balancing loss, parameter counts.
+
 The book itself:
 
 - :mod:`llmbook.errata` and :mod:`llmbook.errata_index` -- where the source article is

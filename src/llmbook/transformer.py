@@ -154,15 +154,45 @@ def training_memory_bytes(
 
 
 def kv_cache_bytes(
-    n_layer: int, d_model: int, n_ctx: int, batch: int = 1, bytes_per_value: float = 2
+    n_layer: int,
+    d_model: int,
+    n_ctx: int,
+    batch: int = 1,
+    bytes_per_value: float = 2,
+    *,
+    n_head: int | None = None,
+    n_kv_head: int | None = None,
 ) -> float:
-    r"""Memory of the KV cache: a key and a value vector of width :math:`d` per layer and position.
+    r"""Memory of the KV cache: a key and a value vector of width :math:`w` per layer and position.
 
-    .. math:: 2 \cdot L \cdot n_{ctx} \cdot d \cdot B \cdot b \ \text{bytes}
+    .. math:: 2 \cdot L \cdot n_{ctx} \cdot w \cdot B \cdot b \ \text{bytes}, \qquad
+              w = d \ \text{(multi-head)} \quad\text{or}\quad
+              w = n_{kv} \cdot d / n_{head} \ \text{(grouped-query, multi-query)}.
+
+    With ``n_kv_head`` given, each of the :math:`n_{kv}` key/value heads has the width
+    :math:`d / n_{head}` of a query head (Ainslie et al. 2023); ``n_kv_head = n_head`` is
+    multi-head attention and ``n_kv_head = 1`` multi-query attention (Shazeer 2019).
 
     Raises:
-        ValueError: sizes that are not positive integers, bad ``bytes_per_value``.
+        ValueError: sizes that are not positive integers, bad ``bytes_per_value``,
+            ``n_kv_head`` without ``n_head``, ``n_head`` not dividing ``d_model`` or
+            ``n_kv_head`` not dividing ``n_head``.
     """
     for name, v in (("n_layer", n_layer), ("d_model", d_model), ("n_ctx", n_ctx), ("batch", batch)):
         positive_int(v, name)
-    return 2 * n_layer * n_ctx * d_model * batch * _bytes(bytes_per_value)
+    width = d_model
+    if n_kv_head is not None:
+        if n_head is None:
+            raise ValueError("n_kv_head needs n_head (the width of a head is d_model / n_head)")
+        positive_int(n_head, "n_head")
+        positive_int(n_kv_head, "n_kv_head")
+        if d_model % n_head:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
+        if n_head % n_kv_head:
+            raise ValueError(f"n_head ({n_head}) must be divisible by n_kv_head ({n_kv_head})")
+        width = n_kv_head * (d_model // n_head)
+    elif n_head is not None:
+        positive_int(n_head, "n_head")
+        if d_model % n_head:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
+    return 2 * n_layer * n_ctx * width * batch * _bytes(bytes_per_value)
