@@ -46,6 +46,13 @@ Scale (chapter 8) and the Transformer (Part II):
 - :mod:`llmbook.sampling` -- temperature, top-k and top-p sampling.
 - :mod:`llmbook.transformer` -- parameter counts, FLOPs per token, memory.
 
+Today's architectures (Part III):
+
+- :mod:`llmbook.norms` -- RMSNorm, forward and backward; timing a call.
+- :mod:`llmbook.glu` -- gated feed-forward networks (GLU, ReGLU, GEGLU, SwiGLU) and their width.
+- :mod:`llmbook.rope` -- rotary position embeddings and position interpolation.
+- :mod:`llmbook.open_models` -- published configurations of open models and their exact sizes.
+
 The book itself:
 
 - :mod:`llmbook.errata` and :mod:`llmbook.errata_index` -- where the source article is
