@@ -50,6 +50,10 @@ Scale (chapter 8) and the Transformer (Part II):
 
 Today's architectures (Part III):
 
+- :mod:`llmbook.norms` -- RMSNorm, forward and backward; timing a call.
+- :mod:`llmbook.glu` -- gated feed-forward networks (GLU, ReGLU, GEGLU, SwiGLU) and their width.
+- :mod:`llmbook.rope` -- rotary position embeddings and position interpolation.
+- :mod:`llmbook.open_models` -- published configurations of open models and their exact sizes.
 - :mod:`llmbook.gqa` -- grouped-query (and multi-query) attention, with backward pass.
 - :mod:`llmbook.sliding_window` -- sliding-window masks, receptive fields, a rolling KV cache.
 - :mod:`llmbook.tiled_attention` -- the online softmax and tiled attention, with measured memory.

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float, positive, positive_int
-from .kernels import matmul, merge_heads, softmax, split_heads
+from .kernels import matmul, merge_heads, softmax, split_heads, weight_grad
 
 __all__ = [
     "causal_mask",
@@ -230,11 +230,6 @@ def multi_head_attention(x_q, x_kv, params: dict, n_head: int, mask=None, temper
     return Y, cache["A"]
 
 
-def _sum_to_2d(a, b):
-    """:math:`\\sum` over leading axes of ``a^T b``: the weight gradient of a batched linear map."""
-    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
-
-
 def mha_backward(dY, cache: dict):
     r"""Backward pass of :func:`mha_forward`.
 
@@ -255,14 +250,14 @@ def mha_backward(dY, cache: dict):
     dY = as_float(dY, "dY")
     if dY.shape != cache["x_q"].shape:
         raise ValueError(f"dY must have the output's shape {cache['x_q'].shape}, got {dY.shape}")
-    g = {"W_o": _sum_to_2d(cache["concat"], dY), "b_o": dY.reshape(-1, dY.shape[-1]).sum(0)}
+    g = {"W_o": weight_grad(cache["concat"], dY), "b_o": dY.reshape(-1, dY.shape[-1]).sum(0)}
     dO = split_heads(matmul(dY, p["W_o"].T), h)  # [..., h, T_q, d_h]
     dQ, dK, dV = sdpa_backward(
         dO, cache["Q"], cache["K"], cache["V"], cache["A"], cache["temperature"]
     )
     dq, dk, dv = merge_heads(dQ), merge_heads(dK), merge_heads(dV)  # [..., T, d]
     for n, dz, x in (("q", dq, cache["x_q"]), ("k", dk, cache["x_kv"]), ("v", dv, cache["x_kv"])):
-        g[f"W_{n}"] = _sum_to_2d(x, dz)
+        g[f"W_{n}"] = weight_grad(x, dz)
         g[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
     dx_q = matmul(dq, p["W_q"].T)
     dx_kv = matmul(dk, p["W_k"].T) + matmul(dv, p["W_v"].T)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._checks import as_array
 from .attention import scaled_dot_product_attention, sdpa_backward
-from .kernels import matmul, merge_heads, split_heads
+from .kernels import matmul, merge_heads, split_heads, weight_grad
 
 __all__ = ["gqa_backward", "gqa_forward", "grouped_query_attention", "init_gqa_params"]
 
@@ -165,20 +165,15 @@ def gqa_backward(dY, cache: dict):
     if dY.shape != cache["x_q"].shape:
         raise ValueError(f"dY must have the output's shape {cache['x_q'].shape}, got {dY.shape}")
     Q, K, V, A = cache["Q"], cache["K"], cache["V"], cache["A"]
-    grads = {"W_o": _sum_to_2d(cache["concat"], dY), "b_o": dY.reshape(-1, dY.shape[-1]).sum(0)}
+    grads = {"W_o": weight_grad(cache["concat"], dY), "b_o": dY.reshape(-1, dY.shape[-1]).sum(0)}
     dO = split_heads(matmul(dY, p["W_o"].T), h).reshape(Q.shape)  # [..., g, r, T_q, d_h]
     dQ, dK, dV = sdpa_backward(dO, Q, K, V, A)  # dK, dV: [..., g, r, T_k, d_h]
     dK, dV = dK.sum(axis=-3), dV.sum(axis=-3)  # a shared head sums its group: [..., g, T_k, d_h]
     dq = merge_heads(dQ.reshape(*dQ.shape[:-4], h, *dQ.shape[-2:]))  # [..., T_q, d]
     dk, dv = merge_heads(dK), merge_heads(dV)  # [..., T_k, g d_h]
     for n, dz, x in (("q", dq, cache["x_q"]), ("k", dk, cache["x_kv"]), ("v", dv, cache["x_kv"])):
-        grads[f"W_{n}"] = _sum_to_2d(x, dz)
+        grads[f"W_{n}"] = weight_grad(x, dz)
         grads[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
     dx_q = matmul(dq, p["W_q"].T)
     dx_kv = matmul(dk, p["W_k"].T) + matmul(dv, p["W_v"].T)
     return dx_q, dx_kv, grads
-
-
-def _sum_to_2d(a, b):
-    """:math:`\\sum` over leading axes of ``a^T b``: the weight gradient of a batched linear map."""
-    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])

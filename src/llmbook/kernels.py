@@ -34,6 +34,7 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "split_heads",
+    "weight_grad",
 ]
 
 
@@ -117,6 +118,15 @@ def matmul(x, W):
     Returns ``[..., m]``.
     """
     return (x.reshape(-1, x.shape[-1]) @ W).reshape(*x.shape[:-1], W.shape[-1])
+
+
+def weight_grad(x, G):
+    r"""The weight gradient of a batched linear map :math:`Y = xW`: :math:`\sum x^\top G` over every row.
+
+    ``x`` is ``[..., n]`` and ``G = dL/dY`` is ``[..., m]`` with the same leading axes;
+    returns ``[n, m]``.
+    """
+    return x.reshape(-1, x.shape[-1]).T @ G.reshape(-1, G.shape[-1])
 
 
 def split_heads(x, n_head: int):

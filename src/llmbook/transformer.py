@@ -11,6 +11,15 @@ biases), a final layer norm, and an output layer that reuses the token embedding
     \underbrace{4d^2 + 4d}_{\text{attention}} + \underbrace{2 d\, d_{ff} + d_{ff} + d}_{\text{feed-forward}}
     + \underbrace{4d}_{\text{2 layer norms}}
     \;=\; 12 d^2 + 13 d \quad\text{when } d_{ff} = 4d.
+
+Today's open models change the parts but not the way of counting; keyword arguments of
+:func:`parameter_count`, :func:`flops_per_token` and :func:`kv_cache_bytes` describe them:
+RMSNorm (a scale, no bias: ``norm="rmsnorm"``), gated feed-forward networks with three
+:math:`d \times d_{ff}` matrices (``mlp="swiglu"`` or ``"geglu"``), positions without
+parameters (``positions="rope"`` or ``"sinusoidal"``), no biases (``bias=False``), fewer key
+and value heads than query heads (``n_kv_head``), a head width other than
+:math:`d/n_{head}` (``d_head``), and a mixture of ``n_expert`` feed-forward networks with a
+router.
 """
 
 from __future__ import annotations
@@ -49,54 +58,166 @@ PUBLISHED_COUNTS = {
 PAPER_MILLIONS = {"GPT-2 small": 117, "GPT-2 medium": 345, "GPT-2 large": 762, "GPT-2 XL": 1542}
 
 
-def _shape(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff):
-    """``(L, d, V, n_ctx, d_ff)`` as checked Python ints; ``d_ff`` defaults to :math:`4d`."""
-    L, d = positive_int(n_layer, "n_layer"), positive_int(d_model, "d_model")
-    if d % positive_int(n_head, "n_head"):
-        raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
-    V, n_ctx = positive_int(n_vocab, "n_vocab"), positive_int(n_ctx, "n_ctx")
-    return L, d, V, n_ctx, 4 * d if d_ff is None else positive_int(d_ff, "d_ff")
+NORMS = ("layernorm", "rmsnorm")
+MLPS = ("gelu", "swiglu", "geglu")
+POSITIONS = ("learned", "sinusoidal", "rope")
 
 
-def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
-    r"""Parameters of one block: :math:`4d^2 + 4d + 2 d\,d_{ff} + d_{ff} + d + 4d`.
+def _choice(value, name, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def _widths(d_model, n_head, n_kv_head, d_head):
+    """Query (and output) width and key/value width of the attention: ``(w_q, w_kv)``.
+
+    Without ``d_head`` the heads split ``d_model`` (``n_head`` must divide it); with it the
+    query width is ``n_head * d_head``, whatever ``d_model`` is.
+    """
+    positive_int(n_head, "n_head")
+    if d_head is None:
+        if d_model % n_head:
+            raise ValueError(
+                f"d_model ({d_model}) must be divisible by n_head ({n_head}), or give d_head"
+            )
+        d_head = d_model // n_head
+    positive_int(d_head, "d_head")
+    n_kv_head = n_head if n_kv_head is None else positive_int(n_kv_head, "n_kv_head")
+    if n_head % n_kv_head:
+        raise ValueError(f"n_head ({n_head}) must be divisible by n_kv_head ({n_kv_head})")
+    return n_head * d_head, n_kv_head * d_head
+
+
+def _block(d, d_ff, w_q, w_kv, norm, mlp, bias, n_expert):
+    """Parameters of one block, validated arguments."""
+    attention = d * w_q + 2 * d * w_kv + w_q * d  # W_q [d, w_q], W_k, W_v [d, w_kv], W_o [w_q, d]
+    n_matrices = 2 if mlp == "gelu" else 3
+    ffn = n_matrices * d * d_ff  # W_1, W_2 (and the gate's W)
+    if bias:
+        attention += w_q + 2 * w_kv + d
+        ffn += (n_matrices - 1) * d_ff + d
+    router = d * n_expert if n_expert > 1 else 0  # [d, n_expert], no bias
+    norms = 2 * _norm(d, norm, bias)
+    return attention + n_expert * ffn + router + norms
+
+
+def _norm(d, norm, bias):
+    """A layer norm has a scale and (with biases) a shift; RMSNorm a scale only."""
+    return 2 * d if norm == "layernorm" and bias else d
+
+
+def block_parameter_count(
+    d_model: int,
+    d_ff: int | None = None,
+    *,
+    n_head: int = 1,
+    n_kv_head: int | None = None,
+    d_head: int | None = None,
+    norm: str = "layernorm",
+    mlp: str = "gelu",
+    bias: bool = True,
+    n_expert: int = 1,
+) -> int:
+    r"""Parameters of one block: :math:`4d^2 + 4d + 2 d\,d_{ff} + d_{ff} + d + 4d` for GPT-2's.
+
+    In general, with query width :math:`w_q = n_{head} d_{head}` (:math:`= d` by default) and
+    key/value width :math:`w_{kv} = n_{kv} d_{head}`:
+
+    .. math:: \underbrace{2 d\, w_q + 2 d\, w_{kv}}_{\text{attention}}
+              + E\,\underbrace{k\, d\, d_{ff}}_{\text{feed-forward}} + \underbrace{d E}_{\text{router}}
+              + \underbrace{2 n_{norm} d}_{\text{2 norms}} \;[+\ \text{biases}]
+
+    with :math:`k = 2` matrices for ``mlp="gelu"`` and 3 for a gated network, :math:`E` experts
+    (no router when :math:`E = 1`), :math:`n_{norm} = 2` for a layer norm with bias and 1 for
+    RMSNorm or ``bias=False``. Biases: :math:`w_q + 2 w_{kv} + d` in attention and
+    :math:`(k-1) d_{ff} + d` per feed-forward network.
 
     Raises:
-        ValueError: sizes that are not positive integers.
+        ValueError: sizes that are not positive integers, ``n_kv_head`` not dividing ``n_head``,
+            unknown ``norm`` or ``mlp``.
     """
     d = positive_int(d_model, "d_model")
     d_ff = 4 * d if d_ff is None else positive_int(d_ff, "d_ff")
-    return (4 * d * d + 4 * d) + (2 * d * d_ff + d_ff + d) + 4 * d
+    w_q, w_kv = _widths(d, n_head, n_kv_head, d_head)
+    _choice(norm, "norm", NORMS)
+    _choice(mlp, "mlp", MLPS)
+    return _block(d, d_ff, w_q, w_kv, norm, mlp, bool(bias), positive_int(n_expert, "n_expert"))
 
 
 def parameter_count(
-    n_layer, d_model, n_head, n_vocab, n_ctx, d_ff=None, tied_embeddings=True
+    n_layer: int,
+    d_model: int,
+    n_head: int,
+    n_vocab: int,
+    n_ctx: int,
+    d_ff: int | None = None,
+    tied_embeddings: bool = True,
+    *,
+    n_kv_head: int | None = None,
+    norm: str = "layernorm",
+    mlp: str = "gelu",
+    positions: str = "learned",
+    bias: bool = True,
+    n_expert: int = 1,
+    d_head: int | None = None,
 ) -> int:
-    r"""The exact number of parameters of a GPT-2-style decoder.
+    r"""The exact number of parameters of a decoder-only Transformer (GPT-2's by default).
 
     .. math:: N = V d + n_{ctx} d + L\,(4d^2 + 4d + 2 d\,d_{ff} + d_{ff} + 5d) + 2d
               \;[\,+\, d V \text{ if the output layer is not tied}\,]
 
-    ``n_head`` does not change the count (the heads split :math:`d`), but it must divide
-    ``d_model``.
+    for GPT-2; the keywords change the terms as in :func:`block_parameter_count`, and
+    ``positions="rope"`` or ``"sinusoidal"`` drops :math:`n_{ctx} d` (no parameters). The final
+    norm has :math:`2d` or :math:`d` parameters like the blocks' norms.
 
     Args:
         n_layer, d_model, n_head, n_vocab, n_ctx: the configuration.
-        d_ff: the feed-forward width (default :math:`4d`).
+        d_ff: the feed-forward width (default :math:`4d`), per expert.
         tied_embeddings: whether the output layer reuses the token embeddings.
+        n_kv_head: key/value heads (grouped-query attention; default ``n_head``).
+        norm: ``"layernorm"`` or ``"rmsnorm"``.
+        mlp: ``"gelu"`` (two matrices) or ``"swiglu"`` / ``"geglu"`` (three).
+        positions: ``"learned"``, ``"sinusoidal"`` or ``"rope"``.
+        bias: ``False`` removes every bias, in linear layers and norms.
+        n_expert: copies of the feed-forward network, with a router ``[d, n_expert]``.
+        d_head: the width of a head, when ``n_head * d_head`` is not ``d_model``.
     Returns:
         int.
     Raises:
-        ValueError: sizes that are not positive integers, or ``n_head`` not dividing ``d_model``.
+        ValueError: sizes that are not positive integers, ``n_head`` not dividing ``d_model``
+            (without ``d_head``), ``n_kv_head`` not dividing ``n_head``, unknown option.
     """
-    L, d, V, n_ctx, d_ff = _shape(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff)
-    n = V * d + n_ctx * d + L * block_parameter_count(d, d_ff) + 2 * d
+    positive_int(n_layer, "n_layer")
+    d = positive_int(d_model, "d_model")
+    block = block_parameter_count(
+        d, d_ff, n_head=n_head, n_kv_head=n_kv_head, d_head=d_head,
+        norm=norm, mlp=mlp, bias=bias, n_expert=n_expert,
+    )  # fmt: skip
+    positive_int(n_vocab, "n_vocab")
+    positive_int(n_ctx, "n_ctx")
+    learned = _choice(positions, "positions", POSITIONS) == "learned"
+    n = n_vocab * d + (n_ctx * d if learned else 0) + n_layer * block + _norm(d, norm, bias)
     if not tied_embeddings:
-        n += d * V
+        n += d * n_vocab
     return n
 
 
-def flops_per_token(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff=None, training=False) -> int:
+def flops_per_token(
+    n_layer: int,
+    d_model: int,
+    n_head: int,
+    n_vocab: int,
+    n_ctx: int,
+    d_ff: int | None = None,
+    training: bool = False,
+    *,
+    n_kv_head: int | None = None,
+    mlp: str = "gelu",
+    n_expert: int = 1,
+    experts_per_token: int = 1,
+    d_head: int | None = None,
+) -> int:
     r"""Floating-point operations of the matrix products for one token at context length ``n_ctx``.
 
     A product of an :math:`m`-vector with an :math:`m \times n` matrix costs :math:`2mn`
@@ -106,6 +227,12 @@ def flops_per_token(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff=None, trainin
     network :math:`2 \cdot 2 d\, d_{ff}`; then the logits :math:`2 d V`:
 
     .. math:: C_\text{forward} = L\,(8d^2 + 4 n_{ctx} d + 4 d\, d_{ff}) + 2 d V .
+
+    With the keywords of :func:`parameter_count`: the projections cost
+    :math:`2(2 d\,w_q + 2 d\,w_{kv})`, the scores and values :math:`4 n_{ctx} w_q`, a gated
+    network :math:`2 \cdot 3 d\, d_{ff}`, and a mixture runs ``experts_per_token`` of its
+    ``n_expert`` networks plus the router, :math:`2 d E`. Norms, positions and biases do not
+    change the count.
 
     Training (forward and backward) costs three times the forward pass: the backward pass
     computes two products for each one of the forward pass (gradients of the input and of
@@ -117,10 +244,23 @@ def flops_per_token(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff=None, trainin
     Returns:
         int.
     Raises:
-        ValueError: as :func:`parameter_count`.
+        ValueError: as :func:`parameter_count`; ``experts_per_token`` not in ``1..n_expert``.
     """
-    L, d, V, n_ctx, d_ff = _shape(n_layer, d_model, n_head, n_vocab, n_ctx, d_ff)
-    forward = L * (8 * d * d + 4 * n_ctx * d + 4 * d * d_ff) + 2 * d * V
+    d_ff = 4 * positive_int(d_model, "d_model") if d_ff is None else positive_int(d_ff, "d_ff")
+    positive_int(n_layer, "n_layer")
+    w_q, w_kv = _widths(d_model, n_head, n_kv_head, d_head)
+    positive_int(n_vocab, "n_vocab")
+    positive_int(n_ctx, "n_ctx")
+    n_expert = positive_int(n_expert, "n_expert")
+    k = positive_int(experts_per_token, "experts_per_token")
+    if k > n_expert:
+        raise ValueError(f"experts_per_token ({k}) must be <= n_expert ({n_expert})")
+    n_matrices = 2 if _choice(mlp, "mlp", MLPS) == "gelu" else 3
+    d = d_model
+    router = 2 * d * n_expert if n_expert > 1 else 0
+    per_layer = 2 * (2 * d * w_q + 2 * d * w_kv) + 4 * n_ctx * w_q
+    per_layer += k * 2 * n_matrices * d * d_ff + router
+    forward = n_layer * per_layer + 2 * d * n_vocab
     return 3 * forward if training else forward
 
 
@@ -165,34 +305,24 @@ def kv_cache_bytes(
 ) -> float:
     r"""Memory of the KV cache: a key and a value vector of width :math:`w` per layer and position.
 
-    .. math:: 2 \cdot L \cdot n_{ctx} \cdot w \cdot B \cdot b \ \text{bytes}, \qquad
-              w = d \ \text{(multi-head)} \quad\text{or}\quad
-              w = n_{kv} \cdot d / n_{head} \ \text{(grouped-query, multi-query)}.
+    .. math:: 2 \cdot L \cdot n_{ctx} \cdot w \cdot B \cdot b \ \text{bytes},\qquad
+              w = d \ \text{or, with grouped-query attention,}\ w = n_{kv}\,\frac{d}{n_{head}}
 
-    With ``n_kv_head`` given, each of the :math:`n_{kv}` key/value heads has the width
-    :math:`d / n_{head}` of a query head (Ainslie et al. 2023); ``n_kv_head = n_head`` is
-    multi-head attention and ``n_kv_head = 1`` multi-query attention (Shazeer 2019).
-
+    Args:
+        n_head, n_kv_head: with ``n_kv_head``, keys and values have ``n_kv_head`` heads of
+            width ``d_model / n_head``; ``n_head`` is then required and must be divisible by
+            ``n_kv_head`` (and divide ``d_model``).
     Raises:
-        ValueError: sizes that are not positive integers, bad ``bytes_per_value``,
-            ``n_kv_head`` without ``n_head``, ``n_head`` not dividing ``d_model`` or
-            ``n_kv_head`` not dividing ``n_head``.
+        ValueError: sizes that are not positive integers, bad ``bytes_per_value``, ``n_kv_head``
+            without ``n_head`` or not dividing it.
     """
     for name, v in (("n_layer", n_layer), ("d_model", d_model), ("n_ctx", n_ctx), ("batch", batch)):
         positive_int(v, name)
     width = d_model
     if n_kv_head is not None:
         if n_head is None:
-            raise ValueError("n_kv_head needs n_head (the width of a head is d_model / n_head)")
-        positive_int(n_head, "n_head")
-        positive_int(n_kv_head, "n_kv_head")
-        if d_model % n_head:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
-        if n_head % n_kv_head:
-            raise ValueError(f"n_head ({n_head}) must be divisible by n_kv_head ({n_kv_head})")
-        width = n_kv_head * (d_model // n_head)
+            raise ValueError("n_kv_head needs n_head (the head width is d_model / n_head)")
+        width = _widths(d_model, n_head, n_kv_head, None)[1]
     elif n_head is not None:
-        positive_int(n_head, "n_head")
-        if d_model % n_head:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
+        _widths(d_model, n_head, None, None)
     return 2 * n_layer * n_ctx * width * batch * _bytes(bytes_per_value)
