@@ -27,12 +27,11 @@ import dataclasses
 import hashlib
 import json
 import pathlib
-from importlib import resources
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import corpus, gpt
+from . import corpus, gpt, sources
 from .tokenizers import CharTokenizer
 
 __all__ = ["DEFAULTS", "THREADS", "Data", "baselines", "cache_dir", "main", "prepare", "trained"]
@@ -130,17 +129,8 @@ def cache_dir(start=None) -> pathlib.Path | None:
 
 
 def _source_hash() -> str:
-    h = hashlib.sha256()
-    for name in (
-        "gpt.py",
-        "block.py",
-        "attention.py",
-        "activations.py",
-        "tokenizers.py",
-        "tiny_gpt.py",
-    ):
-        h.update((resources.files("llmbook") / name).read_bytes())
-    return h.hexdigest()[:16]
+    """A hash of this module and of every package module it imports, transitively."""
+    return sources.fingerprint(f"import {__name__}", data=())
 
 
 def trained(
