@@ -8,7 +8,15 @@ from ._base import artists as _artists
 from ._base import new_figure
 from ._base import static_changed as _static_changed
 
-__all__ = ["descent_figure", "playground_figure", "update_descent", "update_playground"]
+__all__ = [
+    "descent_figure",
+    "keras_history_figure",
+    "playground_figure",
+    "training_and_decision_figure",
+    "twin_curves_figure",
+    "update_descent",
+    "update_playground",
+]
 
 
 def descent_figure(surface_1d, surface_2d, path_1d, path_2d, titles=("", ""), dpi=80):
@@ -186,4 +194,83 @@ def update_playground(fig, prob, hidden_maps, grad_norms, k, title=""):
         art["ax_g"].set_ylim(positive.min() / 2, positive.max() * 2)
     art["ax_g"].set_title(f"gradient per layer, step {step}", fontsize=9)
     art["ax"].set_title(title, fontsize=9)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# The chapters' figures of training runs.
+# ---------------------------------------------------------------------------
+
+
+def training_and_decision_figure(losses, grid, prob, points, labels):
+    r"""Left: a network's training loss per step (log scale). Right: its :math:`P(\text{class } 1)`
+    over the plane, with labelled points on top.
+
+    Args:
+        losses: the loss per step, ``[steps]``.
+        grid: the coordinates of the map along each axis, ``[g]``.
+        prob: the network's output on the grid, ``[g, g]`` (rows along the second coordinate).
+        points, labels: points ``[n, 2]`` (e.g. the test set) and their classes ``[n]``.
+    Returns:
+        a :class:`matplotlib.figure.Figure` with two axes.
+    Raises:
+        ValueError: ``prob`` not ``[g, g]``.
+    """
+    grid, prob = np.asarray(grid, dtype=float), np.asarray(prob, dtype=float)
+    if prob.shape != (grid.size, grid.size):
+        raise ValueError(f"prob must be [{grid.size}, {grid.size}], got {prob.shape}")
+    fig = new_figure((9, 3.6))
+    left, right = fig.subplots(1, 2)
+    left.plot(np.asarray(losses, dtype=float))
+    left.set_yscale("log")
+    left.set_xlabel("step")
+    left.set_title("training loss")
+    right.contourf(grid, grid, prob, levels=20, cmap="RdBu_r", alpha=0.6)
+    right.scatter(*np.asarray(points, dtype=float).T, c=np.asarray(labels), cmap="RdBu_r", s=12,
+                  edgecolors="k", linewidths=0.3)  # fmt: skip
+    right.set_title("P(class 1) and the test points")
+    right.set_aspect("equal")
+    fig.tight_layout()
+    return fig
+
+
+def keras_history_figure(history: dict):
+    """Loss and accuracy per epoch, training and validation, from a Keras ``History.history``.
+
+    Args:
+        history: with lists ``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``.
+    Returns:
+        a :class:`matplotlib.figure.Figure` with two axes (loss, accuracy), each with the
+        training line first.
+    """
+    fig = new_figure((9, 3.2))
+    axes = fig.subplots(1, 2)
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, key, title in [(axes[0], "loss", "binary cross-entropy"), (axes[1], "accuracy", "accuracy")]:  # fmt: skip
+        ax.plot(epochs, history[key], "o-", label="training")
+        ax.plot(epochs, history["val_" + key], "s-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(title)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def twin_curves_figure(curves: dict):
+    """Training loss of two implementations of one run: Keras (thick) and llmbook (dashed).
+
+    Args:
+        curves: run name -> ``(llmbook losses, Keras losses)``, each ``[steps]``.
+    Returns:
+        a :class:`matplotlib.figure.Figure`; per run, its axes' lines are Keras, then llmbook.
+    """
+    fig = new_figure((6, 3.2))
+    ax = fig.subplots()
+    for name, (ours, theirs) in curves.items():
+        ax.plot(np.asarray(theirs, dtype=float), lw=4, alpha=0.35, label=f"Keras, {name}")
+        ax.plot(np.asarray(ours, dtype=float), "k--", lw=1)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss")
+    ax.legend(title="dashed: llmbook")
+    fig.tight_layout()
     return fig

@@ -6,7 +6,12 @@ import numpy as np
 
 from ._base import new_figure
 
-__all__ = ["attention_map_figure", "next_token_figure", "update_attention_map"]
+__all__ = [
+    "attention_map_figure",
+    "next_token_figure",
+    "positional_encoding_figure",
+    "update_attention_map",
+]
 
 
 def _per_panel(value, n: int, name: str) -> list:
@@ -124,4 +129,24 @@ def update_attention_map(fig, weights, title: str = "", labels=None):
     if labels is not None:
         _token_ticks(ax, weights.shape, labels)
     ax.set_title(title, fontsize=10)
+    return fig
+
+
+def positional_encoding_figure(pe, title: str = ""):
+    """A heat map of positional encodings ``[T, d]``: position along x, coordinate along y.
+
+    Returns:
+        a :class:`matplotlib.figure.Figure` (an image of ``pe.T`` on [-1, 1] and its colour bar).
+    """
+    pe = np.asarray(pe, dtype=float)
+    if pe.ndim != 2:
+        raise ValueError(f"pe must be [T, d], got shape {pe.shape}")
+    fig = new_figure((6.5, 3.4))
+    ax = fig.subplots()
+    im = ax.imshow(pe.T, aspect="auto", cmap="RdBu", vmin=-1, vmax=1)
+    ax.set_xlabel("position t")
+    ax.set_ylabel("coordinate")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
     return fig
