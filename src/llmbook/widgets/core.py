@@ -18,7 +18,7 @@ shows two things, one above the other:
 
 A parameter choosing one or the other would need to know, while the notebook runs, where
 its output will be read, which it cannot know. Showing both, with the live part folded,
-is honest in both places (:class:`Explorer`). ``kernel_free=False`` (used by the tests and
+is honest in both places (:class:`Explorer`). ``kernel_free_strip=False`` (used by the tests and
 the benchmark) builds the live explorer alone, open.
 
 A new explorer needs three small functions, as each module of :mod:`llmbook.widgets`
