@@ -119,7 +119,7 @@ def test_a_notebook_is_executed_again_when_a_subpackage_module_changes(tmp_path)
     assert site._llmbook_fingerprint(notebook, package) != before
 
 
-def test_the_trained_model_key_follows_the_models_code(tmp_path, monkeypatch):
+def test_the_trained_model_key_follows_the_models_code():
     """``tiny_gpt``'s cache key covers the modules it imports, also through other modules."""
     from llmbook import tiny_gpt
 
