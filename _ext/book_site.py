@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -140,70 +139,26 @@ def _recopy_static(app, exception) -> None:
 # Never stale: which llmbook modules each notebook depends on.
 
 
-def _imported_llmbook_modules(source: str, package: Path, current: str | None) -> set[str]:
-    """Names of llmbook modules (``"neuron"``, ``"__init__"``) that ``source`` refers to.
+def _sources(package: Path):
+    """The book's own :mod:`llmbook.sources`, loaded from the source tree being built.
 
-    Covers ``import llmbook.x``, ``from llmbook import x``, ``from llmbook.x import y``,
-    attribute use ``llmbook.x`` and, inside the package (``current`` set), relative imports.
+    Loaded by file path, not imported: an installed copy of the package may be another
+    checkout's.
     """
-    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        return {path.stem for path in package.glob("*.py")}  # unknown: depend on everything
-    found: set[str] = set()
+    import importlib.util
 
-    def add(dotted: str) -> None:
-        parts = dotted.split(".")
-        if parts[0] != "llmbook":
-            return
-        found.add("__init__")
-        if len(parts) > 1 and (package / f"{parts[1]}.py").is_file():
-            found.add(parts[1])
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                add(alias.name)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level and current is not None:
-                base = "llmbook" + (f".{base}" if base else "")
-            add(base)
-            if base == "llmbook":
-                for alias in node.names:
-                    add(f"llmbook.{alias.name}")
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id == "llmbook":
-                add(f"llmbook.{node.attr}")
-    return found
+    spec = importlib.util.spec_from_file_location("_book_llmbook_sources", package / "sources.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _llmbook_fingerprint(notebook: Path, package: Path) -> str:
+def _llmbook_fingerprint(notebook: Path, package: Path, sources=None) -> str:
     """A hash of the llmbook source a notebook depends on (closure of its imports)."""
+    sources = sources or _sources(package)
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     code = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
-    todo = _imported_llmbook_modules(code, package, None)
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        module = package / f"{name}.py"
-        if module.is_file():
-            todo |= _imported_llmbook_modules(module.read_text(encoding="utf-8"), package, name)
-    if not seen:
-        return ""
-    digest = hashlib.sha256()
-    files = [package / f"{name}.py" for name in sorted(seen)]
-    data = package / "data"
-    files += sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else []
-    for path in files:
-        if path.is_file():
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return sources.fingerprint(code, package)
 
 
 def _stale_notebooks(app, env, added, changed, removed):
@@ -217,12 +172,13 @@ def _stale_notebooks(app, env, added, changed, removed):
         recorded = json.loads(record_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         recorded = {}
+    sources = _sources(package)
     current, stale = {}, []
     for docname in sorted(env.found_docs):
         source = Path(env.doc2path(docname))
         if source.suffix != ".ipynb":
             continue
-        current[docname] = _llmbook_fingerprint(source, package)
+        current[docname] = _llmbook_fingerprint(source, package, sources)
         if recorded.get(docname) != current[docname]:
             stale.append((docname, source))
     if stale and cache_path.is_dir():

@@ -168,6 +168,64 @@ def forward(params: dict, cfg: GPTConfig, idx):
     return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
+def attention_weights(params: dict, cfg: GPTConfig, idx, temperature: float = 1.0,
+                      causal: bool = True) -> np.ndarray:  # fmt: skip
+    r"""The attention weights of every block and head, as :func:`forward` computes them.
+
+    Block :math:`l`'s head :math:`j` weighs key :math:`k` for query :math:`q` by
+    :math:`A^{(l,j)}_{qk} = \operatorname{softmax}_k\big(\mathbf q_q^{(j)}\cdot\mathbf k_k^{(j)} / (\sqrt{d_h}\,\tau)\big)`,
+    the queries and keys being those of :func:`forward`'s pass (each block reads the
+    residual stream the blocks before it wrote, with the causal mask). At
+    ``temperature`` 1 with ``causal`` these are the weights the model uses; another
+    temperature, or ``causal=False`` (every position sees every other, the future
+    included), recomputes the softmax from the same queries and keys.
+
+    Args:
+        params, cfg: the model.
+        idx: token ids ``[B, T]`` (or ``[T]``).
+        temperature: :math:`\tau > 0`.
+        causal: apply the causal mask (the model is trained with it).
+    Returns:
+        ``[n_layer, B, n_head, T, T]`` (``[n_layer, n_head, T, T]`` for ids ``[T]``); each
+        row sums to 1.
+    Raises:
+        TypeError, ValueError: as :func:`forward`; a non-positive temperature.
+    """
+    _, cache = forward(params, cfg, idx)
+    T = cache["idx"].shape[1]
+    mask = attention.causal_mask(T) if causal else None
+    A = []
+    for c in cache["blocks"]:
+        a = c["attn"]  # Q, K: [B, h, T, d_h]
+        if temperature == 1.0 and causal:
+            A.append(a["A"])  # [B, h, T, T]
+        else:
+            _, w = attention.scaled_dot_product_attention(
+                a["Q"], a["K"], a["V"], mask=mask, temperature=temperature
+            )
+            A.append(w)
+    out = np.stack(A)  # [n_layer, B, h, T, T]
+    return out[:, 0] if np.ndim(idx) == 1 else out
+
+
+def _cross_entropy(logits, targets):
+    """Mean cross-entropy and its gradient with respect to the logits."""
+    V = logits.shape[-1]
+    z = logits.reshape(-1, V)
+    t = targets.reshape(-1)
+    m = z.max(axis=1, keepdims=True)
+    n = z.shape[0]
+    z_t = z[np.arange(n), t]
+    dz = np.subtract(z, m)  # one [BT, V] buffer, the largest of a step, reused in place
+    np.exp(dz, out=dz)
+    s = dz.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - z_t))
+    dz /= s
+    dz[np.arange(n), t] -= 1.0
+    dz /= n
+    return loss, dz.reshape(logits.shape)
+
+
 def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     r"""Mean next-token cross-entropy (nats) and its gradient for every parameter.
 

@@ -1,4 +1,4 @@
-r"""Published sizes of language models, 2018–2024, and a figure of their growth.
+r"""Published sizes of language models, 2018–2024 (figures: :mod:`llmbook.plots.scale`).
 
 The table ships with the package as ``llmbook/data/model_sizes.csv``. Each row
 is one model as its paper describes it: parameters, training tokens and total
@@ -17,8 +17,6 @@ import csv
 import importlib.resources
 import io
 from dataclasses import dataclass
-
-import matplotlib.pyplot as plt
 
 __all__ = ["ModelSize", "figure", "human_count", "load", "ratio_figure"]
 
@@ -121,87 +119,14 @@ def load(text: str | None = None) -> tuple[ModelSize, ...]:
 
 
 def figure(rows: tuple[ModelSize, ...] | None = None):
-    """Parameters and training tokens of each model against its year, on a log scale.
+    """Parameters and training tokens of each model against its year: :func:`llmbook.plots.model_sizes_figure`."""
+    from . import plots
 
-    Args:
-        rows: the models to plot (default: :func:`load`).
-    Returns:
-        a :class:`matplotlib.figure.Figure` with one axes; each model is labelled.
-    """
-    rows = load() if rows is None else rows
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
-    years = [r.year for r in rows]
-    ax.scatter(years, [r.parameters for r in rows], color="C0", label="parameters $N$", zorder=3)
-    with_tokens = [r for r in rows if r.tokens is not None]
-    ax.scatter(
-        [r.year for r in with_tokens],
-        [r.tokens for r in with_tokens],
-        color="C1",
-        marker="s",
-        label="training tokens $D$",
-        zorder=3,
-    )
-    # Models of the same year are spread along x so that their labels do not overlap.
-    seen: dict[int, int] = {}
-    for r in rows:
-        k = seen.get(r.year, 0)
-        seen[r.year] = k + 1
-        ax.annotate(
-            r.model,
-            (r.year, r.parameters),
-            xytext=(6, -10 + 9 * k),
-            textcoords="offset points",
-            fontsize=7.5,
-        )
-    ax.set_yscale("log")
-    ax.set_xlim(min(years) - 0.5, max(years) + 1.2)  # room for the labels on the right
-    ax.set_xticks(range(min(years), max(years) + 1))
-    ax.set_xlabel("year first published")
-    ax.set_ylabel("count (log scale)")
-    ax.set_title("Published language models: parameters and training tokens")
-    ax.grid(True, which="major", axis="y", color="0.9")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
+    return plots.model_sizes_figure(load() if rows is None else rows)
 
 
 def ratio_figure(rows: tuple[ModelSize, ...] | None = None, rule: float = 20.0):
-    r"""Training tokens per parameter, :math:`D/N`, of each model against its year.
+    """Training tokens per parameter against the year: :func:`llmbook.plots.tokens_per_parameter_figure`."""
+    from . import plots
 
-    Args:
-        rows: the models (default: :func:`load`); those without published tokens are skipped.
-        rule: the compute-optimal ratio drawn as a horizontal line (default 20).
-    Returns:
-        a :class:`matplotlib.figure.Figure` with one axes, log scale on y.
-    Raises:
-        ValueError: ``rule`` not positive, or no row with published tokens.
-    """
-    rows = load() if rows is None else rows
-    if not rule > 0:
-        raise ValueError(f"rule must be positive, got {rule}")
-    known = [r for r in rows if r.tokens is not None]
-    if not known:
-        raise ValueError("rows must contain at least one model with published tokens")
-    fig, ax = plt.subplots(figsize=(7.5, 4.0))
-    ratios = [r.tokens / r.parameters for r in known]
-    ax.scatter([r.year for r in known], ratios, color="C2", zorder=3)
-    seen: dict[int, int] = {}
-    for r, x in zip(known, ratios, strict=True):
-        k = seen.get(r.year, 0)
-        seen[r.year] = k + 1
-        ax.annotate(
-            r.model, (r.year, x), xytext=(6, -10 + 9 * k), textcoords="offset points", fontsize=7.5
-        )
-    ax.axhline(
-        rule, color="C3", ls="--", lw=1, label=f"compute-optimal rule, {rule:g} tokens/parameter"
-    )
-    ax.set_yscale("log")
-    years = [r.year for r in known]
-    ax.set_xlim(min(years) - 0.5, max(years) + 1.2)  # room for the labels on the right
-    ax.set_xticks(range(min(years), max(years) + 1))
-    ax.set_xlabel("year first published")
-    ax.set_ylabel("training tokens per parameter $D/N$")
-    ax.set_title("How much data each parameter saw")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
+    return plots.tokens_per_parameter_figure(load() if rows is None else rows, rule)

@@ -27,12 +27,11 @@ import dataclasses
 import hashlib
 import json
 import pathlib
-from importlib import resources
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import corpus, gpt
+from . import corpus, gpt, sources
 from ._checks import in_interval, nonneg_int, positive, positive_int
 from .text import Vocabulary
 
@@ -164,19 +163,8 @@ def cache_dir(start=None) -> pathlib.Path | None:
 
 
 def _source_hash() -> str:
-    h = hashlib.sha256()
-    for name in (
-        "gpt.py",
-        "block.py",
-        "attention.py",
-        "activations.py",
-        "kernels.py",
-        "optim.py",
-        "text.py",
-        "tiny_gpt.py",
-    ):
-        h.update((resources.files("llmbook") / name).read_bytes())
-    return h.hexdigest()[:16]
+    """A hash of this module and of every package module it imports, transitively."""
+    return sources.fingerprint(f"import {__name__}", data=())
 
 
 def trained(

@@ -1,0 +1,76 @@
+"""Pure figure functions: data in, a matplotlib Figure out.
+
+The chapters' static figures and the interactive explorers both call these, so a picture
+is drawn by one piece of code wherever it appears. None of them computes mathematics of
+its own: the values come from the tested modules, and the tests tie each figure's plotted
+values to the numbers it is drawn from.
+
+- :mod:`llmbook.plots.charts` -- lines, bars, a histogram of computed numbers.
+- :mod:`llmbook.plots.language` -- n-gram counts (chapter 1).
+- :mod:`llmbook.plots.neuron` -- activations, losses, one neuron's training (chapters 2-4).
+- :mod:`llmbook.plots.learning` -- gradient descent, the network playground, training runs
+  (chapters 2, 3 and 5).
+- :mod:`llmbook.plots.scale` -- published model sizes (chapter 8).
+- :mod:`llmbook.plots.transformer` -- positional encodings, next-token distributions,
+  attention maps (Part II).
+
+A chapter's figure is made through pyplot, so that the notebook shows it; an explorer's
+figure (``pyplot=False``) is a standalone :class:`matplotlib.figure.Figure`.
+"""
+
+from .charts import bar_figure, histogram_figure, line_figure
+from .language import ngram_sparsity_figure
+from .learning import (
+    descent_figure,
+    keras_history_figure,
+    playground_figure,
+    training_and_decision_figure,
+    twin_curves_figure,
+    update_descent,
+    update_playground,
+)
+from .neuron import (
+    activation_figure,
+    activation_panels_figure,
+    loss_comparison_figure,
+    loss_curve_figure,
+    training_figure,
+    update_activation_panels,
+    update_loss_comparison,
+    update_training,
+)
+from .scale import model_sizes_figure, tokens_per_parameter_figure
+from .transformer import (
+    attention_map_figure,
+    next_token_figure,
+    positional_encoding_figure,
+    update_attention_map,
+)
+
+__all__ = [
+    "activation_figure",
+    "activation_panels_figure",
+    "attention_map_figure",
+    "bar_figure",
+    "descent_figure",
+    "histogram_figure",
+    "keras_history_figure",
+    "line_figure",
+    "loss_comparison_figure",
+    "loss_curve_figure",
+    "model_sizes_figure",
+    "next_token_figure",
+    "ngram_sparsity_figure",
+    "playground_figure",
+    "positional_encoding_figure",
+    "tokens_per_parameter_figure",
+    "training_and_decision_figure",
+    "training_figure",
+    "twin_curves_figure",
+    "update_activation_panels",
+    "update_attention_map",
+    "update_descent",
+    "update_loss_comparison",
+    "update_playground",
+    "update_training",
+]

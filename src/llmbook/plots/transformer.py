@@ -1,0 +1,152 @@
+r"""Figures of the Transformer (Part II): next-token distributions, attention maps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import new_figure
+
+__all__ = [
+    "attention_map_figure",
+    "next_token_figure",
+    "positional_encoding_figure",
+    "update_attention_map",
+]
+
+
+def _per_panel(value, n: int, name: str) -> list:
+    """``value`` for each of ``n`` panels: a list of ``n``, or one value repeated."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{name} must give one entry per panel ({n}), got {len(value)}")
+        return list(value)
+    return [value] * n
+
+
+def next_token_figure(probs, k: int = 12, title="", pyplot: bool = True, figsize=None):
+    """The ``k`` largest probabilities of next-token distributions, as bars in decreasing order.
+
+    Args:
+        probs: a distribution ``[V]`` (e.g. from
+            :func:`llmbook.sampling.next_token_distribution`), or ``[n, V]`` for ``n``
+            panels side by side, sharing the probability axis.
+        k: number of bars (ranks 1 to ``k``).
+        title: the axes title, or one per panel.
+        pyplot: make the figure through pyplot (a chapter's figure) or standalone (an explorer's).
+        figsize: default ``(5.0, 2.8)`` for one panel, ``(2.6 n, 2.8)`` for ``n``.
+    Returns:
+        a :class:`matplotlib.figure.Figure` with one axes per distribution; bar ``r`` of a
+        panel is its ``r``-th largest probability.
+    Raises:
+        ValueError: ``probs`` not 1-D or 2-D, titles of the wrong length.
+    """
+    probs = np.asarray(probs, dtype=float)
+    if probs.ndim not in (1, 2):
+        raise ValueError(f"probs must be [V] or [n, V], got shape {probs.shape}")
+    single = probs.ndim == 1
+    stack = probs[None] if single else probs  # [n, V]
+    n = stack.shape[0]
+    titles = _per_panel(title, n, "title")
+    figsize = figsize or ((5.0, 2.8) if single else (2.6 * n, 2.8))
+    fig = new_figure(figsize, pyplot=pyplot)
+    axes = fig.subplots(1, n, squeeze=False, sharey=True)[0]
+    for ax, q, t in zip(axes, stack, titles, strict=True):
+        order = np.argsort(-q, kind="stable")[:k]  # [k]: most likely first
+        ax.bar(np.arange(len(order)) + 1, q[order], color="C0")
+        ax.set_title(t, fontsize=10 if single else 9)
+        ax.set_xlabel("rank of the token (most likely first)" if single else "rank")
+    if single:
+        axes[0].set_ylim(0, 1)
+    axes[0].set_ylabel("probability")
+    fig.tight_layout()
+    return fig
+
+
+def attention_map_figure(weights, titles="", labels=None, cmap="viridis", xlabel="key position",
+                         ylabel="query position", pyplot: bool = True, figsize=None):  # fmt: skip
+    """Heat maps of attention weights ``[T_q, T_k]`` (rows: queries, columns: keys), on [0, 1].
+
+    Args:
+        weights: one map ``[T_q, T_k]``, or ``[n, T_q, T_k]`` for ``n`` maps side by side
+            (e.g. the heads of a block, from :func:`llmbook.gpt.attention_weights`).
+        titles: a title, or one per map.
+        labels: the tokens, written along both axes (``T_k`` strings; the queries are the
+            first ``T_q``), or None to number the positions. The font must have their glyphs.
+        cmap: a colour map, or one per map (e.g. ``"Greys"`` for a 0/1 mask).
+        xlabel, ylabel: the axes' labels (the y label on the first map only).
+        pyplot: make the figure through pyplot (a chapter's figure) or standalone (an explorer's).
+        figsize: default ``(3.8, 3.5)`` for one map, ``(2.6 n + 0.6, 3.0)`` for ``n``.
+    Returns:
+        a :class:`matplotlib.figure.Figure` with one axes (one image) per map; redraw a
+        single map with :func:`update_attention_map`.
+    Raises:
+        ValueError: ``weights`` not 2-D or 3-D, per-map lists or labels of the wrong length.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim not in (2, 3):
+        raise ValueError(f"weights must be [T_q, T_k] or [n, T_q, T_k], got {weights.shape}")
+    single = weights.ndim == 2
+    stack = weights[None] if single else weights  # [n, T_q, T_k]
+    n = stack.shape[0]
+    titles, cmaps = _per_panel(titles, n, "titles"), _per_panel(cmap, n, "cmap")
+    figsize = figsize or ((3.8, 3.5) if single else (2.6 * n + 0.6, 3.0))
+    fig = new_figure(figsize, pyplot=pyplot)
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for j, (ax, a, t, c) in enumerate(zip(axes, stack, titles, cmaps, strict=True)):
+        ax.imshow(a, cmap=c, vmin=0, vmax=1)
+        ax.set_xlabel(xlabel)
+        if j == 0:
+            ax.set_ylabel(ylabel)
+        ax.set_title(t, fontsize=10)
+        _token_ticks(ax, a.shape, labels)
+    fig.tight_layout()
+    return fig
+
+
+def _token_ticks(ax, shape, labels) -> None:
+    if labels is None:
+        return
+    labels = [str(s) for s in labels]
+    T_q, T_k = shape
+    if len(labels) != T_k:
+        raise ValueError(f"labels must give the {T_k} tokens, got {len(labels)}")
+    ax.set_xticks(np.arange(T_k), labels)
+    ax.set_yticks(np.arange(T_q), labels[:T_q])
+
+
+def update_attention_map(fig, weights, title: str = "", labels=None):
+    """Show new weights ``[T, T']`` (any size) on a one-map :func:`attention_map_figure`.
+
+    Returns:
+        ``fig``.
+    """
+    weights = np.asarray(weights, dtype=float)
+    ax = fig.axes[0]
+    (image,) = ax.images
+    image.set_data(weights)
+    T_q, T_k = weights.shape
+    image.set_extent((-0.5, T_k - 0.5, T_q - 0.5, -0.5))
+    if labels is not None:
+        _token_ticks(ax, weights.shape, labels)
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def positional_encoding_figure(pe, title: str = ""):
+    """A heat map of positional encodings ``[T, d]``: position along x, coordinate along y.
+
+    Returns:
+        a :class:`matplotlib.figure.Figure` (an image of ``pe.T`` on [-1, 1] and its colour bar).
+    """
+    pe = np.asarray(pe, dtype=float)
+    if pe.ndim != 2:
+        raise ValueError(f"pe must be [T, d], got shape {pe.shape}")
+    fig = new_figure((6.5, 3.4))
+    ax = fig.subplots()
+    im = ax.imshow(pe.T, aspect="auto", cmap="RdBu", vmin=-1, vmax=1)
+    ax.set_xlabel("position t")
+    ax.set_ylabel("coordinate")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
