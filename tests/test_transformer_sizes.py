@@ -101,3 +101,15 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="batch"):
         T.kv_cache_bytes(1, 8, 8, batch=0)
     assert np.isfinite(T.flops_per_token(1, 8, 2, 10, 4))
+
+
+def test_kernels_equal_the_checked_functions():
+    """``_parameters``, ``_block_parameters`` and ``_forward_flops`` are the checked functions' values."""
+    for L, d, h, V, n_ctx, d_ff in ((12, 768, 12, 50257, 1024, None), (2, 64, 4, 100, 32, 96)):
+        f = 4 * d if d_ff is None else d_ff
+        for tied in (True, False):
+            assert T._parameters(L, d, V, n_ctx, f, tied) == T.parameter_count(
+                L, d, h, V, n_ctx, d_ff, tied_embeddings=tied
+            )
+        assert T._block_parameters(d, f) == T.block_parameter_count(d, d_ff)
+        assert T._forward_flops(L, d, V, n_ctx, f) == T.flops_per_token(L, d, h, V, n_ctx, d_ff)

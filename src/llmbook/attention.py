@@ -22,13 +22,18 @@ The weights are stored as full matrices: ``W_q``, ``W_k``, ``W_v``, ``W_o`` of s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import as_array, positive
 
 __all__ = [
+    "attend",
+    "causal",
     "causal_mask",
     "init_attention_params",
+    "mha",
     "mha_backward",
     "mha_forward",
     "multi_head_attention",
@@ -74,7 +79,18 @@ def causal_mask(n_q: int, n_k: int | None = None) -> np.ndarray:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if n_k < n_q:
         raise ValueError(f"n_k must be >= n_q, got n_q={n_q}, n_k={n_k}")
-    return np.arange(n_k)[None, :] <= np.arange(n_q)[:, None] + (n_k - n_q)
+    return causal(n_q, n_k)
+
+
+def causal(n_q: int, n_k: int) -> np.ndarray:
+    r"""The causal mask without checks: query :math:`i` (the last ``n_q`` of ``n_k`` positions) sees key :math:`j \le i + n_k - n_q`.
+
+    In the attention formula this is :math:`M_{ij} = 0` where the mask is True and
+    :math:`-\infty` where it is False. Returns bool ``[n_q, n_k]``.
+    """
+    i = np.arange(n_q)[:, None] + (n_k - n_q)  # [n_q, 1]: each query's own position
+    j = np.arange(n_k)[None, :]  # [1, n_k]: each key's position
+    return j <= i  # [n_q, n_k]
 
 
 def _check_mask(mask, shape):
@@ -130,11 +146,23 @@ def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
         raise ValueError(
             f"K and V must have the same number of positions, got {K.shape} and {V.shape}"
         )
-    scale = np.asarray(1.0 / (np.sqrt(Q.shape[-1]) * temperature), dtype=Q.dtype)
-    scores = Q @ np.swapaxes(K, -1, -2) * scale  # [..., T_q, T_k]
-    mask = _check_mask(mask, scores.shape)
-    A = _masked_softmax(scores, mask)
-    return A @ V, A
+    scores_shape = (*np.broadcast_shapes(Q.shape[:-2], K.shape[:-2]), Q.shape[-2], K.shape[-2])
+    mask = _check_mask(mask, scores_shape)
+    return attend(Q, K, V, mask, temperature)
+
+
+def attend(Q, K, V, mask=None, tau: float = 1.0):
+    r"""Scaled dot-product attention without checks: :math:`O = \operatorname{softmax}(QK^\top/(\tau\sqrt{d_k}) + M)\,V`.
+
+    ``Q`` ``[..., T_q, d_k]``, ``K`` ``[..., T_k, d_k]``, ``V`` ``[..., T_k, d_v]``; ``mask``
+    bool, broadcastable to ``[..., T_q, T_k]`` (False where :math:`M_{ij} = -\infty`) or None.
+    Returns ``(O, A)``: ``[..., T_q, d_v]`` and the weights ``[..., T_q, T_k]``, in ``Q``'s dtype.
+    """
+    d_k = Q.shape[-1]
+    scale = 1.0 / (float(tau) * math.sqrt(d_k))  # a Python float keeps float32 float32
+    S = (Q @ np.swapaxes(K, -1, -2)) * scale  # [..., T_q, T_k]: S_ij = q_i . k_j / (tau sqrt d_k)
+    A = _masked_softmax(S, mask)  # [..., T_q, T_k]: a_ij, rows sum to 1, 0 where masked
+    return A @ V, A  # O [..., T_q, d_v]: o_i = sum_j a_ij v_j; and A
 
 
 def sdpa_backward(dO, Q, K, V, A, temperature: float = 1.0):
@@ -237,26 +265,29 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
             f"x_q and x_kv must share batch axes and width, got {x_q.shape} and {x_kv.shape}"
         )
     _check_params(params, d, n_head)
-    p = params
-    Q = _split_heads(_mm(x_q, p["W_q"]) + p["b_q"], n_head)  # [..., h, T_q, d_h]
-    K = _split_heads(_mm(x_kv, p["W_k"]) + p["b_k"], n_head)  # [..., h, T_k, d_h]
-    V = _split_heads(_mm(x_kv, p["W_v"]) + p["b_v"], n_head)  # [..., h, T_k, d_h]
-    heads, A = scaled_dot_product_attention(Q, K, V, mask=mask, temperature=temperature)
-    concat = _merge_heads(heads)  # [..., T_q, d]
-    Y = _mm(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
-    cache = {
-        "x_q": x_q,
-        "x_kv": x_kv,
-        "Q": Q,
-        "K": K,
-        "V": V,
-        "A": A,
-        "concat": concat,
-        "params": p,
-        "n_head": n_head,
-        "temperature": temperature,
-    }
+    temperature = positive(temperature, "temperature")
+    scores_shape = (*x_q.shape[:-2], n_head, x_q.shape[-2], x_kv.shape[-2])
+    mask = _check_mask(mask, scores_shape)
+    Y, cache = mha(x_q, x_kv, params, n_head, mask, temperature)
+    cache.update(x_q=x_q, x_kv=x_kv, params=params, n_head=n_head, temperature=temperature)
     return Y, cache
+
+
+def mha(x_q, x_kv, p: dict, h: int, mask=None, tau: float = 1.0):
+    r"""Multi-head attention without checks: :math:`h` heads of width :math:`d_h = d/h`, mixed by :math:`W_O`.
+
+    ``x_q`` ``[..., T_q, d]``, ``x_kv`` ``[..., T_k, d]``, ``p`` as from
+    :func:`init_attention_params`, ``mask`` as in :func:`attend`. Returns
+    ``(Y, parts)``: ``Y`` ``[..., T_q, d]`` and the per-head ``Q, K, V``, weights ``A`` and
+    concatenated heads that :func:`mha_backward` needs.
+    """
+    Q = _split_heads(_mm(x_q, p["W_q"]) + p["b_q"], h)  # [..., h, T_q, d_h]
+    K = _split_heads(_mm(x_kv, p["W_k"]) + p["b_k"], h)  # [..., h, T_k, d_h]
+    V = _split_heads(_mm(x_kv, p["W_v"]) + p["b_v"], h)  # [..., h, T_k, d_h]
+    heads, A = attend(Q, K, V, mask, tau)  # [..., h, T_q, d_h], A [..., h, T_q, T_k]
+    concat = _merge_heads(heads)  # [..., T_q, d]: [head_1, ..., head_h]
+    Y = _mm(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
+    return Y, {"Q": Q, "K": K, "V": V, "A": A, "concat": concat}
 
 
 def multi_head_attention(x_q, x_kv, params: dict, n_head: int, mask=None, temperature=1.0):

@@ -30,6 +30,7 @@ __all__ = [
     "GPTConfig",
     "TrainResult",
     "batches",
+    "embed",
     "evaluate",
     "forward",
     "generate",
@@ -145,6 +146,18 @@ def _check_ids(idx, cfg, name="idx"):
     return idx
 
 
+def embed(E, P, ids, start: int = 0):
+    r"""Token embeddings plus learned positions, :math:`\mathbf x_t = E_{w_t} + P_t`, without checks.
+
+    ``E`` ``[V, d]``, ``P`` ``[n_ctx, d]``, ``ids`` ``[B, T]`` placed at positions
+    ``start, ..., start + T - 1``. Returns ``[B, T, d]``.
+    """
+    T = ids.shape[-1]
+    tokens = E[ids]  # [B, T, d]: row w_t of E, the same as one-hot(w_t) @ E
+    positions = P[start : start + T]  # [T, d]: rows t of P
+    return tokens + positions  # [B, T, d]
+
+
 def forward(params: dict, cfg: GPTConfig, idx):
     r"""Logits for every position, :math:`\mathbf z_t = \operatorname{LN}_f(\mathbf x^{(L)}_t) E^\top`.
 
@@ -159,7 +172,7 @@ def forward(params: dict, cfg: GPTConfig, idx):
     """
     idx = _check_ids(idx, cfg)
     T = idx.shape[1]
-    x = params["wte"][idx] + params["wpe"][:T]  # [B, T, d]
+    x = embed(params["wte"], params["wpe"], idx)  # [B, T, d]
     mask = attention.causal_mask(T)
     caches = []
     for blk in params["blocks"]:
@@ -401,26 +414,23 @@ def train(
 def _block_step(x, blk, n_head, kv):
     """One pre-norm block on new positions ``x`` ``[B, n, d]``, appending their keys/values to ``kv``."""
     p = blk["attn"]
-    u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])
+    u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])  # [B, n, d]
     q = attention._split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]
-    k = attention._split_heads(u @ p["W_k"] + p["b_k"], n_head)
-    v = attention._split_heads(u @ p["W_v"] + p["b_v"], n_head)
-    kv["k"] = k if kv.get("k") is None else np.concatenate([kv["k"], k], axis=-2)
-    kv["v"] = v if kv.get("v") is None else np.concatenate([kv["v"], v], axis=-2)
-    n, n_k = q.shape[-2], kv["k"].shape[-2]
-    o, _ = attention.scaled_dot_product_attention(
-        q, kv["k"], kv["v"], mask=attention.causal_mask(n, n_k)
-    )
-    h = x + attention._merge_heads(o) @ p["W_o"] + p["b_o"]
+    k = attention._split_heads(u @ p["W_k"] + p["b_k"], n_head)  # [B, h, n, d_h]
+    v = attention._split_heads(u @ p["W_v"] + p["b_v"], n_head)  # [B, h, n, d_h]
+    kv["k"] = k if kv.get("k") is None else np.concatenate([kv["k"], k], axis=-2)  # [B, h, t, d_h]
+    kv["v"] = v if kv.get("v") is None else np.concatenate([kv["v"], v], axis=-2)  # [B, h, t, d_h]
+    mask = attention.causal(q.shape[-2], kv["k"].shape[-2])  # [n, t]: the new queries are last
+    o, _ = attention.attend(q, kv["k"], kv["v"], mask)  # [B, h, n, d_h]
+    h = x + attention._merge_heads(o) @ p["W_o"] + p["b_o"]  # [B, n, d]
     w, _ = block.layer_norm(h, blk["ln2"]["gamma"], blk["ln2"]["beta"])
     f, _ = block.feed_forward(w, blk["ffn"])
-    return h + f
+    return h + f  # [B, n, d]
 
 
 def _logits_with_cache(params, cfg, new_ids, kvs, start):
     """Logits of the last of ``new_ids`` ``[B, n]`` placed at positions ``start...``, updating ``kvs``."""
-    n = new_ids.shape[1]
-    x = params["wte"][new_ids] + params["wpe"][start : start + n]
+    x = embed(params["wte"], params["wpe"], new_ids, start)  # [B, n, d]
     for blk, kv in zip(params["blocks"], kvs, strict=True):
         x = _block_step(x, blk, cfg.n_head, kv)
     hf, _ = block.layer_norm(x[:, -1:], params["ln_f"]["gamma"], params["ln_f"]["beta"])

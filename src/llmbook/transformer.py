@@ -67,8 +67,15 @@ def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
         ValueError: sizes that are not positive integers.
     """
     d = _int(d_model, "d_model")
-    d_ff = 4 * d if d_ff is None else _int(d_ff, "d_ff")
-    return (4 * d * d + 4 * d) + (2 * d * d_ff + d_ff + d) + 4 * d
+    return _block_parameters(d, 4 * d if d_ff is None else _int(d_ff, "d_ff"))
+
+
+def _block_parameters(d: int, d_ff: int) -> int:
+    r"""Parameters of one block without checks, :math:`(4d^2 + 4d) + (2d\,d_{ff} + d_{ff} + d) + 4d`."""
+    attention = 4 * d * d + 4 * d  # W_Q, W_K, W_V, W_O [d, d] and their biases [d]
+    feed_forward = 2 * d * d_ff + d_ff + d  # W_1 [d, d_ff], b_1 [d_ff], W_2 [d_ff, d], b_2 [d]
+    layer_norms = 2 * 2 * d  # gamma, beta [d] of LN_1 and LN_2
+    return attention + feed_forward + layer_norms
 
 
 def parameter_count(
@@ -100,11 +107,17 @@ def parameter_count(
     d_ff = _shape(n_layer, d_model, n_head, d_ff)
     _int(n_vocab, "n_vocab")
     _int(n_ctx, "n_ctx")
-    d = d_model
-    n = n_vocab * d + n_ctx * d + n_layer * block_parameter_count(d, d_ff) + 2 * d
-    if not tied_embeddings:
-        n += d * n_vocab
-    return n
+    return _parameters(n_layer, d_model, n_vocab, n_ctx, d_ff, tied_embeddings)
+
+
+def _parameters(L: int, d: int, V: int, n_ctx: int, d_ff: int, tied: bool = True) -> int:
+    r"""Parameters of a GPT-2-style decoder without checks: :math:`N = Vd + n_{ctx}d + L\cdot\text{block} + 2d\ [+\,dV]`."""
+    tokens = V * d  # E [V, d]
+    positions = n_ctx * d  # P [n_ctx, d]
+    blocks = L * _block_parameters(d, d_ff)
+    final_ln = 2 * d  # gamma, beta of LN_f
+    output = 0 if tied else d * V  # the output layer reuses E when tied
+    return tokens + positions + blocks + final_ln + output
 
 
 def flops_per_token(
@@ -141,9 +154,17 @@ def flops_per_token(
     d_ff = _shape(n_layer, d_model, n_head, d_ff)
     _int(n_vocab, "n_vocab")
     _int(n_ctx, "n_ctx")
-    d = d_model
-    forward = n_layer * (8 * d * d + 4 * n_ctx * d + 4 * d * d_ff) + 2 * d * n_vocab
+    forward = _forward_flops(n_layer, d_model, n_vocab, n_ctx, d_ff)
     return 3 * forward if training else forward
+
+
+def _forward_flops(L: int, d: int, V: int, n_ctx: int, d_ff: int) -> int:
+    r"""Forward FLOPs per token without checks, :math:`L\,(8d^2 + 4 n_{ctx} d + 4 d\,d_{ff}) + 2dV`; a vector times an :math:`m \times n` matrix is :math:`2mn`."""
+    projections = 2 * 4 * d * d  # q, k, v and the output: four [d, d] matrices
+    attention = 2 * 2 * n_ctx * d  # scores q . k_j and the sum of a_j v_j over n_ctx positions
+    feed_forward = 2 * 2 * d * d_ff  # W_1 [d, d_ff] and W_2 [d_ff, d]
+    logits = 2 * d * V  # z = h E^T
+    return L * (projections + attention + feed_forward) + logits
 
 
 def _bytes(bytes_per_value):
