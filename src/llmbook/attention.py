@@ -83,10 +83,11 @@ def causal_mask(n_q: int, n_k: int | None = None) -> np.ndarray:
 
 
 def causal(n_q: int, n_k: int) -> np.ndarray:
-    r"""The causal mask without checks: query :math:`i` (the last ``n_q`` of ``n_k`` positions) sees key :math:`j \le i + n_k - n_q`.
+    r"""The causal mask without checks: True where key :math:`j` may be seen by query :math:`i`.
 
-    In the attention formula this is :math:`M_{ij} = 0` where the mask is True and
-    :math:`-\infty` where it is False. Returns bool ``[n_q, n_k]``.
+    The queries are the last ``n_q`` of ``n_k`` positions, so query :math:`i` sees
+    :math:`j \le i + n_k - n_q`. In the attention formula, True is :math:`M_{ij} = 0`
+    and False is :math:`M_{ij} = -\infty`. Returns bool ``[n_q, n_k]``.
     """
     i = np.arange(n_q)[:, None] + (n_k - n_q)  # [n_q, 1]: each query's own position
     j = np.arange(n_k)[None, :]  # [1, n_k]: each key's position
@@ -152,7 +153,9 @@ def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
 
 
 def attend(Q, K, V, mask=None, tau: float = 1.0):
-    r"""Scaled dot-product attention without checks: :math:`O = \operatorname{softmax}(QK^\top/(\tau\sqrt{d_k}) + M)\,V`.
+    r"""Scaled dot-product attention without checks.
+
+    :math:`O = \operatorname{softmax}(QK^\top/(\tau\sqrt{d_k}) + M)\,V`.
 
     ``Q`` ``[..., T_q, d_k]``, ``K`` ``[..., T_k, d_k]``, ``V`` ``[..., T_k, d_v]``; ``mask``
     bool, broadcastable to ``[..., T_q, T_k]`` (False where :math:`M_{ij} = -\infty`) or None.
@@ -274,7 +277,7 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
 
 
 def mha(x_q, x_kv, p: dict, h: int, mask=None, tau: float = 1.0):
-    r"""Multi-head attention without checks: :math:`h` heads of width :math:`d_h = d/h`, mixed by :math:`W_O`.
+    r"""Multi-head attention without checks: :math:`h` heads of width :math:`d/h`, then :math:`W_O`.
 
     ``x_q`` ``[..., T_q, d]``, ``x_kv`` ``[..., T_k, d]``, ``p`` as from
     :func:`init_attention_params`, ``mask`` as in :func:`attend`. Returns

@@ -69,8 +69,9 @@ def layer_norm(x, gamma, beta, eps: float = 1e-5):
 
 
 def ln(x, gamma, beta, eps: float = 1e-5):
-    r"""Layer normalisation without checks: :math:`y = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta`.
+    r"""Layer normalisation without checks.
 
+    :math:`y = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta` over the last axis.
     ``x`` ``[..., d]``, ``gamma`` and ``beta`` ``[d]``; returns ``(y, cache)`` with ``y``
     ``[..., d]`` in ``x``'s dtype and what :func:`layer_norm_backward` needs.
     """
@@ -127,8 +128,9 @@ def feed_forward(x, params):
 
 
 def ffn(x, p):
-    r"""The feed-forward network without checks: :math:`\operatorname{GELU}(\mathbf x W_1 + \mathbf b_1) W_2 + \mathbf b_2`.
+    r"""The feed-forward network without checks.
 
+    :math:`\operatorname{GELU}(\mathbf x W_1 + \mathbf b_1) W_2 + \mathbf b_2` for
     ``x`` ``[..., d]``, ``p`` with ``W_1`` ``[d, d_ff]``, ``b_1`` ``[d_ff]``, ``W_2``
     ``[d_ff, d]``, ``b_2`` ``[d]``. Returns ``(y, cache)``, ``y`` ``[..., d]`` in ``x``'s dtype.
     """
@@ -215,7 +217,8 @@ def decoder_block(x, p: dict, n_head: int, norm: str = "pre", mask=None, eps: fl
 
     Pre-norm: :math:`\mathbf h = \mathbf x + \operatorname{MHA}(\operatorname{LN}_1\mathbf x)`,
     :math:`\mathbf y = \mathbf h + \operatorname{FFN}(\operatorname{LN}_2\mathbf h)`; post-norm
-    applies each LN after the sum. ``x`` ``[..., T, d]``; returns ``(y, cache)``, ``y`` ``[..., T, d]``.
+    applies each LN after the sum. ``x`` ``[..., T, d]``; returns ``(y, cache)``, ``y``
+    ``[..., T, d]``.
     """
     ln1, ln2 = p["ln1"], p["ln2"]
     if norm == "pre":

@@ -147,7 +147,7 @@ def _check_ids(idx, cfg, name="idx"):
 
 
 def embed(E, P, ids, start: int = 0):
-    r"""Token embeddings plus learned positions, :math:`\mathbf x_t = E_{w_t} + P_t`, without checks.
+    r"""Token embeddings plus positions without checks, :math:`\mathbf x_t = E_{w_t} + P_t`.
 
     ``E`` ``[V, d]``, ``P`` ``[n_ctx, d]``, ``ids`` ``[B, T]`` placed at positions
     ``start, ..., start + T - 1``. Returns ``[B, T, d]``.
@@ -170,16 +170,16 @@ def forward(params: dict, cfg: GPTConfig, idx):
     Raises:
         TypeError, ValueError: non-integer ids, ids outside the vocabulary, ``T > n_ctx``.
     """
-    idx = _check_ids(idx, cfg)
+    idx = _check_ids(idx, cfg)  # [B, T]
     T = idx.shape[1]
-    x = embed(params["wte"], params["wpe"], idx)  # [B, T, d]
-    mask = attention.causal_mask(T)
+    x = embed(params["wte"], params["wpe"], idx)  # [B, T, d]: x^(0)_t = E_{w_t} + P_t
+    mask = attention.causal_mask(T)  # [T, T]
     caches = []
     for blk in params["blocks"]:
-        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)
+        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)  # [B, T, d]: x^(l)
         caches.append(c)
-    hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])
-    logits = attention._mm(hf, params["wte"].T)  # [B, T, V]
+    hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])  # LN_f
+    logits = attention._mm(hf, params["wte"].T)  # [B, T, V]: z_t = LN_f(x^(L)_t) E^T
     return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
@@ -218,24 +218,24 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     Raises:
         ValueError: bad ids, or ``targets`` not of ``idx``'s shape.
     """
-    logits, cache = forward(params, cfg, idx)
+    logits, cache = forward(params, cfg, idx)  # [B, T, V]
     targets = _check_ids(targets, cfg, "targets")
     if targets.shape != cache["idx"].shape:
         raise ValueError(f"targets must have idx's shape {cache['idx'].shape}, got {targets.shape}")
-    loss, dlogits = _cross_entropy(logits, targets)
+    loss, dlogits = _cross_entropy(logits, targets)  # dL/dz [B, T, V]
     V, d = params["wte"].shape
-    hf = cache["hf"]
-    dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]
+    hf = cache["hf"]  # [B, T, d]: LN_f of the last block's output
+    dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]: from z = h_f E^T
     dhf = attention._mm(dlogits, params["wte"])  # [B, T, d]
     dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
     g_blocks = [None] * len(params["blocks"])
-    for i in reversed(range(len(params["blocks"]))):
-        dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])
+    for i in reversed(range(len(params["blocks"]))):  # the blocks, last to first
+        dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])  # dx [B, T, d]
     idx = cache["idx"]
     T = idx.shape[1]
-    np.add.at(dwte, idx.reshape(-1), dx.reshape(-1, d))
-    dwpe = np.zeros_like(params["wpe"])
-    dwpe[:T] = dx.sum(axis=0)
+    np.add.at(dwte, idx.reshape(-1), dx.reshape(-1, d))  # [V, d]: + from the lookup E[idx]
+    dwpe = np.zeros_like(params["wpe"])  # [n_ctx, d]
+    dwpe[:T] = dx.sum(axis=0)  # positions 0..T-1, summed over the batch
     return loss, {"wte": dwte, "wpe": dwpe, "blocks": g_blocks, "ln_f": g_lnf}
 
 
@@ -412,7 +412,7 @@ def train(
 
 
 def _block_step(x, blk, n_head, kv):
-    """One pre-norm block on new positions ``x`` ``[B, n, d]``, appending their keys/values to ``kv``."""
+    """One pre-norm block on the new positions ``x`` ``[B, n, d]``, adding their K, V to ``kv``."""
     p = blk["attn"]
     u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])  # [B, n, d]
     q = attention._split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]

@@ -51,8 +51,9 @@ def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -
 
 
 def sinusoids(n: int, d: int, base: float = 10000.0) -> np.ndarray:
-    r"""The sinusoidal encodings without checks: :math:`PE_{t,2i} = \sin t\omega_i`, :math:`PE_{t,2i+1} = \cos t\omega_i`.
+    r"""The sinusoidal encodings without checks.
 
+    :math:`PE_{t,2i} = \sin t\omega_i`, :math:`PE_{t,2i+1} = \cos t\omega_i`,
     :math:`\omega_i = \mathrm{base}^{-2i/d}` for :math:`i = 0, \dots, d/2 - 1`, ``d`` even.
     Returns float64 ``[n, d]``.
     """

@@ -54,7 +54,10 @@ def top_k_mask(logits, k: int):
 
 
 def top_k(z, k: int):
-    r"""The top-k set without checks: True for the :math:`k` largest of ``z`` ``[..., V]`` (ties to the lower index)."""
+    r"""The top-k set without checks: True for the :math:`k` largest of ``z`` ``[..., V]``.
+
+    Ties go to the lower index.
+    """
     order = np.argsort(-z, axis=-1, kind="stable")  # [..., V]: token ids, most probable first
     keep = np.zeros(z.shape, dtype=bool)  # [..., V]
     np.put_along_axis(keep, order[..., :k], True, axis=-1)  # the first k of that order
@@ -86,7 +89,7 @@ def top_p_mask(probs, p: float):
 
 
 def nucleus(q, p: float):
-    r"""The top-p set without checks: keep a token if the tokens ranked above it hold less than :math:`p`.
+    r"""The top-p set without checks: a token is kept if those ranked above it hold < :math:`p`.
 
     ``q`` ``[..., V]`` distributions; returns bool ``[..., V]``.
     """
@@ -135,10 +138,11 @@ def next_token_distribution(logits, temperature: float = 1.0, top_k=None, top_p=
 
 
 def distribution(z, tau: float, k=None, p=None):
-    r"""The sampling distribution without checks, :math:`q_i \propto \mathbb 1[i \in S]\, e^{z_i/\tau}` for :math:`\tau > 0`.
+    r"""The sampling distribution without checks.
 
-    ``z`` ``[..., V]`` logits; :math:`S` is every token, or the top ``k``, then the nucleus
-    of mass ``p`` of the renormalised distribution. Returns ``[..., V]``, rows summing to 1.
+    :math:`q_i \propto \mathbb 1[i \in S]\, e^{z_i/\tau}` for logits ``z`` ``[..., V]`` and
+    :math:`\tau > 0`; :math:`S` is every token, or the top ``k``, then the nucleus of mass ``p``
+    of the renormalised distribution. Returns ``[..., V]``, rows summing to 1.
     """
     z = z / tau  # [..., V]: temperature
     if k is not None:
@@ -169,7 +173,9 @@ def sample(probs, rng) -> np.ndarray:
 
 
 def draw(q, rng):
-    r"""Inverse-CDF sampling without checks: the smallest :math:`i` with :math:`\sum_{j \le i} q_j > u`, :math:`u \sim U[0, 1)`.
+    r"""Inverse-CDF sampling without checks.
+
+    The smallest :math:`i` with :math:`\sum_{j \le i} q_j > u`, for :math:`u \sim U[0, 1)`.
 
     ``q`` ``[..., V]`` distributions; returns int64 ``[...]``.
     """

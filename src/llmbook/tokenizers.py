@@ -280,7 +280,7 @@ class BPETokenizer:
 
 
 def apply_merges(ids: list[int], ranks: dict[tuple[int, int], int]) -> list[int]:
-    """Encode one chunk's bytes ``ids``: merge the earliest-learned pair present, until none is left.
+    """Encode one chunk's bytes ``ids`` by replaying the merges, the earliest-learned pair first.
 
     ``ranks[(a, b)] = r`` when ``(a, b)`` was merge number ``r``, which created id ``256 + r``.
     """
