@@ -83,14 +83,14 @@ def causal_mask(n_q: int, n_k: int | None = None) -> np.ndarray:
 
 
 def causal(n_q: int, n_k: int) -> np.ndarray:
-    r"""The causal mask without checks: True where key :math:`j` may be seen by query :math:`i`.
+    r"""The causal mask without checks: True where query :math:`i` may see key :math:`j`.
 
-    The queries are the last ``n_q`` of ``n_k`` positions, so query :math:`i` sees
-    :math:`j \le i + n_k - n_q`. In the attention formula, True is :math:`M_{ij} = 0`
-    and False is :math:`M_{ij} = -\infty`. Returns bool ``[n_q, n_k]``.
+    The queries are the last ``n_q`` of ``n_k`` positions, so query :math:`i`
+    sees :math:`j \le i + n_k - n_q`. True stands for :math:`M_{ij} = 0`, False
+    for :math:`M_{ij} = -\infty`. Returns bool ``[n_q, n_k]``.
     """
-    i = np.arange(n_q)[:, None] + (n_k - n_q)  # [n_q, 1]: each query's own position
-    j = np.arange(n_k)[None, :]  # [1, n_k]: each key's position
+    i = np.arange(n_q)[:, None] + (n_k - n_q)  # [n_q, 1]: the queries' positions
+    j = np.arange(n_k)[None, :]  # [1, n_k]: the keys' positions
     return j <= i  # [n_q, n_k]
 
 
@@ -155,16 +155,15 @@ def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
 def attend(Q, K, V, mask=None, tau: float = 1.0):
     r"""Scaled dot-product attention without checks.
 
-    :math:`O = \operatorname{softmax}(QK^\top/(\tau\sqrt{d_k}) + M)\,V`.
-
-    ``Q`` ``[..., T_q, d_k]``, ``K`` ``[..., T_k, d_k]``, ``V`` ``[..., T_k, d_v]``; ``mask``
-    bool, broadcastable to ``[..., T_q, T_k]`` (False where :math:`M_{ij} = -\infty`) or None.
-    Returns ``(O, A)``: ``[..., T_q, d_v]`` and the weights ``[..., T_q, T_k]``, in ``Q``'s dtype.
+    :math:`O = \operatorname{softmax}(QK^\top/(\tau\sqrt{d_k}) + M)\,V` for ``Q``
+    ``[..., T_q, d_k]``, ``K`` ``[..., T_k, d_k]``, ``V`` ``[..., T_k, d_v]``;
+    ``mask`` is None or bool, broadcastable to ``[..., T_q, T_k]``, False where
+    :math:`M_{ij} = -\infty`. Returns ``(O, A)`` in ``Q``'s dtype.
     """
     d_k = Q.shape[-1]
-    scale = 1.0 / (float(tau) * math.sqrt(d_k))  # a Python float keeps float32 float32
-    S = (Q @ np.swapaxes(K, -1, -2)) * scale  # [..., T_q, T_k]: S_ij = q_i . k_j / (tau sqrt d_k)
-    A = _masked_softmax(S, mask)  # [..., T_q, T_k]: a_ij, rows sum to 1, 0 where masked
+    scale = 1.0 / (float(tau) * math.sqrt(d_k))  # a Python float: float32 stays
+    S = (Q @ np.swapaxes(K, -1, -2)) * scale  # [..., T_q, T_k]: q_i . k_j scaled
+    A = _masked_softmax(S, mask)  # [..., T_q, T_k]: a_ij, 0 where masked
     return A @ V, A  # O [..., T_q, d_v]: o_i = sum_j a_ij v_j; and A
 
 
@@ -277,17 +276,17 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
 
 
 def mha(x_q, x_kv, p: dict, h: int, mask=None, tau: float = 1.0):
-    r"""Multi-head attention without checks: :math:`h` heads of width :math:`d/h`, then :math:`W_O`.
+    r"""Multi-head attention without checks: :math:`h` heads of width :math:`d/h`.
 
     ``x_q`` ``[..., T_q, d]``, ``x_kv`` ``[..., T_k, d]``, ``p`` as from
     :func:`init_attention_params`, ``mask`` as in :func:`attend`. Returns
-    ``(Y, parts)``: ``Y`` ``[..., T_q, d]`` and the per-head ``Q, K, V``, weights ``A`` and
-    concatenated heads that :func:`mha_backward` needs.
+    ``(Y, parts)``: ``Y`` ``[..., T_q, d]``, and the per-head ``Q, K, V``, the
+    weights ``A`` and the concatenated heads, which :func:`mha_backward` needs.
     """
     Q = _split_heads(_mm(x_q, p["W_q"]) + p["b_q"], h)  # [..., h, T_q, d_h]
     K = _split_heads(_mm(x_kv, p["W_k"]) + p["b_k"], h)  # [..., h, T_k, d_h]
     V = _split_heads(_mm(x_kv, p["W_v"]) + p["b_v"], h)  # [..., h, T_k, d_h]
-    heads, A = attend(Q, K, V, mask, tau)  # [..., h, T_q, d_h], A [..., h, T_q, T_k]
+    heads, A = attend(Q, K, V, mask, tau)  # [..., h, T_q, d_h]; A [..., h, T_q, T_k]
     concat = _merge_heads(heads)  # [..., T_q, d]: [head_1, ..., head_h]
     Y = _mm(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
     return Y, {"Q": Q, "K": K, "V": V, "A": A, "concat": concat}

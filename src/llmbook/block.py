@@ -69,11 +69,11 @@ def layer_norm(x, gamma, beta, eps: float = 1e-5):
 
 
 def ln(x, gamma, beta, eps: float = 1e-5):
-    r"""Layer normalisation without checks.
+    r"""Layer normalisation without checks, over the last axis.
 
-    :math:`y = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta` over the last axis.
-    ``x`` ``[..., d]``, ``gamma`` and ``beta`` ``[d]``; returns ``(y, cache)`` with ``y``
-    ``[..., d]`` in ``x``'s dtype and what :func:`layer_norm_backward` needs.
+    :math:`y = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta` for ``x``
+    ``[..., d]`` and ``gamma``, ``beta`` ``[d]``. Returns ``(y, cache)``, ``y``
+    ``[..., d]`` in ``x``'s dtype, ``cache`` for :func:`layer_norm_backward`.
     """
     mu = x.mean(axis=-1, keepdims=True)  # [..., 1]
     xc = x - mu  # [..., d]
@@ -87,12 +87,14 @@ def ln(x, gamma, beta, eps: float = 1e-5):
 def layer_norm_backward(dy, cache):
     r"""Backward pass of :func:`layer_norm`.
 
-    .. math:: \frac{\partial L}{\partial \gamma} = \sum \frac{\partial L}{\partial y}\odot\hat x,\quad
-              \frac{\partial L}{\partial \beta} = \sum \frac{\partial L}{\partial y},\quad
-              \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}\Big(g - \bar g - \hat x\,\overline{g\odot\hat x}\Big),
-              \ g = \gamma\odot\frac{\partial L}{\partial y}
+    With :math:`g = \gamma\odot\partial L/\partial y` and bars for means over the
+    last axis:
 
-    where the bars are means over the last axis.
+    .. math:: \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}
+              \big(g - \bar g - \hat x\,\overline{g\odot\hat x}\big),\quad
+              \frac{\partial L}{\partial \gamma}
+              = \sum \frac{\partial L}{\partial y}\odot\hat x,\quad
+              \frac{\partial L}{\partial \beta} = \sum \frac{\partial L}{\partial y}.
 
     Returns:
         ``(dx, {"gamma": dgamma, "beta": dbeta})``.
@@ -102,7 +104,7 @@ def layer_norm_backward(dy, cache):
     d = dy.shape[-1]
     g = dy * gamma  # [..., d]: g = gamma * dL/dy
     g_bar = g.mean(axis=-1, keepdims=True)  # [..., 1]
-    gx_bar = np.mean(g * xhat, axis=-1, keepdims=True)  # [..., 1]: mean of g * xhat
+    gx_bar = np.mean(g * xhat, axis=-1, keepdims=True)  # [..., 1]: mean of g xhat
     dx = rstd * (g - g_bar - xhat * gx_bar)  # [..., d]
     flat_dy, flat_xhat = dy.reshape(-1, d), xhat.reshape(-1, d)
     return dx, {"gamma": (flat_dy * flat_xhat).sum(0), "beta": flat_dy.sum(0)}
@@ -131,11 +133,12 @@ def ffn(x, p):
     r"""The feed-forward network without checks.
 
     :math:`\operatorname{GELU}(\mathbf x W_1 + \mathbf b_1) W_2 + \mathbf b_2` for
-    ``x`` ``[..., d]``, ``p`` with ``W_1`` ``[d, d_ff]``, ``b_1`` ``[d_ff]``, ``W_2``
-    ``[d_ff, d]``, ``b_2`` ``[d]``. Returns ``(y, cache)``, ``y`` ``[..., d]`` in ``x``'s dtype.
+    ``x`` ``[..., d]``, ``W_1`` ``[d, d_ff]``, ``b_1`` ``[d_ff]``, ``W_2``
+    ``[d_ff, d]``, ``b_2`` ``[d]`` in ``p``. Returns ``(y, cache)``, ``y``
+    ``[..., d]`` in ``x``'s dtype.
     """
     a = _mm(x, p["W_1"]) + p["b_1"]  # [..., d_ff]
-    g, t = _gelu_parts(a)  # [..., d_ff]: GELU(a), and tanh u for the backward pass
+    g, t = _gelu_parts(a)  # [..., d_ff]: GELU(a), and tanh u for the backward
     y = _mm(g, p["W_2"]) + p["b_2"]  # [..., d]
     return y, {"x": x, "a": a, "g": g, "t": t, "params": p}
 
@@ -212,28 +215,29 @@ def block_forward(x, params: dict, n_head: int, norm: str = "pre", mask=None, ep
     return decoder_block(x, params, n_head, norm, mask, eps)
 
 
-def decoder_block(x, p: dict, n_head: int, norm: str = "pre", mask=None, eps: float = 1e-5):
-    r"""One decoder block, pre-norm or post-norm, without checks of ``x`` or ``norm``.
+def decoder_block(x, p: dict, n_head: int, norm="pre", mask=None, eps=1e-5):
+    r"""One decoder block, pre-norm or post-norm; ``x`` and ``norm`` unchecked.
 
     Pre-norm: :math:`\mathbf h = \mathbf x + \operatorname{MHA}(\operatorname{LN}_1\mathbf x)`,
-    :math:`\mathbf y = \mathbf h + \operatorname{FFN}(\operatorname{LN}_2\mathbf h)`; post-norm
-    applies each LN after the sum. ``x`` ``[..., T, d]``; returns ``(y, cache)``, ``y``
-    ``[..., T, d]``.
+    :math:`\mathbf y = \mathbf h + \operatorname{FFN}(\operatorname{LN}_2\mathbf h)`;
+    post-norm applies each LN after the sum. ``x`` ``[..., T, d]``; returns
+    ``(y, cache)``, ``y`` ``[..., T, d]``.
     """
-    ln1, ln2 = p["ln1"], p["ln2"]
+    ln1, ln2, attn = p["ln1"], p["ln2"], p["attn"]
     if norm == "pre":
-        u, c_ln1 = layer_norm(x, ln1["gamma"], ln1["beta"], eps)  # [..., T, d]: LN_1 x
-        a, c_attn = attention.mha_forward(u, u, p["attn"], n_head, mask)  # MHA(LN_1 x)
+        u, c_ln1 = layer_norm(x, ln1["gamma"], ln1["beta"], eps)  # LN_1 x
+        a, c_attn = attention.mha_forward(u, u, attn, n_head, mask)  # MHA(LN_1 x)
         h = x + a  # residual
         v, c_ln2 = layer_norm(h, ln2["gamma"], ln2["beta"], eps)  # LN_2 h
         f, c_ffn = feed_forward(v, p["ffn"])  # FFN(LN_2 h)
         y = h + f  # residual
     else:
-        a, c_attn = attention.mha_forward(x, x, p["attn"], n_head, mask)  # MHA(x)
-        h, c_ln1 = layer_norm(x + a, ln1["gamma"], ln1["beta"], eps)  # LN_1(x + MHA x)
+        a, c_attn = attention.mha_forward(x, x, attn, n_head, mask)  # MHA(x)
+        h, c_ln1 = layer_norm(x + a, ln1["gamma"], ln1["beta"], eps)  # LN_1(x + a)
         f, c_ffn = feed_forward(h, p["ffn"])  # FFN(h)
-        y, c_ln2 = layer_norm(h + f, ln2["gamma"], ln2["beta"], eps)  # LN_2(h + FFN h)
-    return y, {"norm": norm, "ln1": c_ln1, "attn": c_attn, "ln2": c_ln2, "ffn": c_ffn}
+        y, c_ln2 = layer_norm(h + f, ln2["gamma"], ln2["beta"], eps)  # LN_2(h + f)
+    caches = {"ln1": c_ln1, "attn": c_attn, "ln2": c_ln2, "ffn": c_ffn}
+    return y, {"norm": norm, **caches}
 
 
 def block_backward(dy, cache):

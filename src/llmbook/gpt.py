@@ -147,13 +147,13 @@ def _check_ids(idx, cfg, name="idx"):
 
 
 def embed(E, P, ids, start: int = 0):
-    r"""Token embeddings plus positions without checks, :math:`\mathbf x_t = E_{w_t} + P_t`.
+    r"""Token embeddings plus positions, :math:`\mathbf x_t = E_{w_t} + P_t`, unchecked.
 
     ``E`` ``[V, d]``, ``P`` ``[n_ctx, d]``, ``ids`` ``[B, T]`` placed at positions
     ``start, ..., start + T - 1``. Returns ``[B, T, d]``.
     """
     T = ids.shape[-1]
-    tokens = E[ids]  # [B, T, d]: row w_t of E, the same as one-hot(w_t) @ E
+    tokens = E[ids]  # [B, T, d]: row w_t of E, i.e. one-hot(w_t) @ E
     positions = P[start : start + T]  # [T, d]: rows t of P
     return tokens + positions  # [B, T, d]
 
@@ -166,20 +166,22 @@ def forward(params: dict, cfg: GPTConfig, idx):
         cfg: the model's :class:`GPTConfig`.
         idx: token ids ``[B, T]`` (or ``[T]``), ``T <= n_ctx``.
     Returns:
-        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for :func:`loss_and_grads`.
+        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for
+        :func:`loss_and_grads`.
     Raises:
-        TypeError, ValueError: non-integer ids, ids outside the vocabulary, ``T > n_ctx``.
+        TypeError, ValueError: non-integer ids, ids outside the vocabulary,
+        ``T > n_ctx``.
     """
     idx = _check_ids(idx, cfg)  # [B, T]
-    T = idx.shape[1]
-    x = embed(params["wte"], params["wpe"], idx)  # [B, T, d]: x^(0)_t = E_{w_t} + P_t
-    mask = attention.causal_mask(T)  # [T, T]
+    E, P, ln_f = params["wte"], params["wpe"], params["ln_f"]
+    x = embed(E, P, idx)  # [B, T, d]: x^(0)_t = E_{w_t} + P_t
+    mask = attention.causal_mask(idx.shape[1])  # [T, T]
     caches = []
     for blk in params["blocks"]:
-        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)  # [B, T, d]: x^(l)
+        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)  # x^(l)
         caches.append(c)
-    hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])  # LN_f
-    logits = attention._mm(hf, params["wte"].T)  # [B, T, V]: z_t = LN_f(x^(L)_t) E^T
+    hf, c_lnf = block.layer_norm(x, ln_f["gamma"], ln_f["beta"])  # [B, T, d]
+    logits = attention._mm(hf, E.T)  # [B, T, V]: z_t = LN_f(x^(L)_t) E^T
     return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
@@ -204,10 +206,10 @@ def _cross_entropy(logits, targets):
 def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     r"""Mean next-token cross-entropy (nats) and its gradient for every parameter.
 
-    The backward pass runs the chain rule from the loss to the embeddings: the tied
-    matrix :math:`E` receives a gradient from the output layer,
-    :math:`(\partial\mathcal L/\partial \mathbf z)^\top \mathbf h_f`, and one from the input
-    lookup, the gradient of each position added to the row of its token.
+    The backward pass runs the chain rule from the loss to the embeddings: the
+    tied matrix :math:`E` receives a gradient from the output layer,
+    :math:`(\partial\mathcal L/\partial \mathbf z)^\top \mathbf h_f`, and one from
+    the input lookup, the gradient of each position added to its token's row.
 
     Args:
         params, cfg: the model.
@@ -219,24 +221,23 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
         ValueError: bad ids, or ``targets`` not of ``idx``'s shape.
     """
     logits, cache = forward(params, cfg, idx)  # [B, T, V]
-    targets = _check_ids(targets, cfg, "targets")
-    if targets.shape != cache["idx"].shape:
-        raise ValueError(f"targets must have idx's shape {cache['idx'].shape}, got {targets.shape}")
+    idx, targets = cache["idx"], _check_ids(targets, cfg, "targets")
+    if targets.shape != idx.shape:
+        raise ValueError(f"targets must have idx's shape {idx.shape}, got {targets.shape}")
     loss, dlogits = _cross_entropy(logits, targets)  # dL/dz [B, T, V]
-    V, d = params["wte"].shape
+    E = params["wte"]
+    V, d = E.shape
     hf = cache["hf"]  # [B, T, d]: LN_f of the last block's output
-    dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]: from z = h_f E^T
-    dhf = attention._mm(dlogits, params["wte"])  # [B, T, d]
+    dE = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]: from z = h_f E^T
+    dhf = attention._mm(dlogits, E)  # [B, T, d]
     dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
     g_blocks = [None] * len(params["blocks"])
-    for i in reversed(range(len(params["blocks"]))):  # the blocks, last to first
-        dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])  # dx [B, T, d]
-    idx = cache["idx"]
-    T = idx.shape[1]
-    np.add.at(dwte, idx.reshape(-1), dx.reshape(-1, d))  # [V, d]: + from the lookup E[idx]
-    dwpe = np.zeros_like(params["wpe"])  # [n_ctx, d]
-    dwpe[:T] = dx.sum(axis=0)  # positions 0..T-1, summed over the batch
-    return loss, {"wte": dwte, "wpe": dwpe, "blocks": g_blocks, "ln_f": g_lnf}
+    for i in reversed(range(len(params["blocks"]))):  # last block first
+        dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])
+    np.add.at(dE, idx.reshape(-1), dx.reshape(-1, d))  # + from the lookup E[idx]
+    dP = np.zeros_like(params["wpe"])  # [n_ctx, d]
+    dP[: idx.shape[1]] = dx.sum(axis=0)  # rows 0..T-1, summed over the batch
+    return loss, {"wte": dE, "wpe": dP, "blocks": g_blocks, "ln_f": g_lnf}
 
 
 class Adam:
@@ -412,18 +413,20 @@ def train(
 
 
 def _block_step(x, blk, n_head, kv):
-    """One pre-norm block on the new positions ``x`` ``[B, n, d]``, adding their K, V to ``kv``."""
-    p = blk["attn"]
-    u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])  # [B, n, d]
+    """A pre-norm block on new positions ``x`` ``[B, n, d]``; their K, V go to ``kv``."""
+    p, ln1, ln2 = blk["attn"], blk["ln1"], blk["ln2"]
+    u, _ = block.layer_norm(x, ln1["gamma"], ln1["beta"])  # [B, n, d]
     q = attention._split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]
     k = attention._split_heads(u @ p["W_k"] + p["b_k"], n_head)  # [B, h, n, d_h]
     v = attention._split_heads(u @ p["W_v"] + p["b_v"], n_head)  # [B, h, n, d_h]
-    kv["k"] = k if kv.get("k") is None else np.concatenate([kv["k"], k], axis=-2)  # [B, h, t, d_h]
-    kv["v"] = v if kv.get("v") is None else np.concatenate([kv["v"], v], axis=-2)  # [B, h, t, d_h]
-    mask = attention.causal(q.shape[-2], kv["k"].shape[-2])  # [n, t]: the new queries are last
-    o, _ = attention.attend(q, kv["k"], kv["v"], mask)  # [B, h, n, d_h]
+    if kv.get("k") is not None:  # append to the keys and values of earlier steps
+        k = np.concatenate([kv["k"], k], axis=-2)  # [B, h, t, d_h]
+        v = np.concatenate([kv["v"], v], axis=-2)  # [B, h, t, d_h]
+    kv["k"], kv["v"] = k, v
+    mask = attention.causal(q.shape[-2], k.shape[-2])  # [n, t]: queries are last
+    o, _ = attention.attend(q, k, v, mask)  # [B, h, n, d_h]
     h = x + attention._merge_heads(o) @ p["W_o"] + p["b_o"]  # [B, n, d]
-    w, _ = block.layer_norm(h, blk["ln2"]["gamma"], blk["ln2"]["beta"])
+    w, _ = block.layer_norm(h, ln2["gamma"], ln2["beta"])
     f, _ = block.feed_forward(w, blk["ffn"])
     return h + f  # [B, n, d]
 

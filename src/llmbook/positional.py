@@ -54,14 +54,15 @@ def sinusoids(n: int, d: int, base: float = 10000.0) -> np.ndarray:
     r"""The sinusoidal encodings without checks.
 
     :math:`PE_{t,2i} = \sin t\omega_i`, :math:`PE_{t,2i+1} = \cos t\omega_i`,
-    :math:`\omega_i = \mathrm{base}^{-2i/d}` for :math:`i = 0, \dots, d/2 - 1`, ``d`` even.
-    Returns float64 ``[n, d]``.
+    :math:`\omega_i = \mathrm{base}^{-2i/d}`, :math:`i = 0, \dots, d/2 - 1`
+    (``d`` even). Returns float64 ``[n, d]``.
     """
     t = np.arange(n, dtype=np.float64)[:, None]  # [n, 1]: positions
-    omega = base ** (-np.arange(0, d, 2, dtype=np.float64) / d)  # [d/2]: omega_i, 2i = 0, 2, ...
+    two_i = np.arange(0, d, 2, dtype=np.float64)  # [d/2]: 0, 2, 4, ...
+    omega = base ** (-two_i / d)  # [d/2]: the frequencies
     PE = np.empty((n, d))
-    PE[:, 0::2] = np.sin(t * omega)  # [n, d/2]: even coordinates 2i
-    PE[:, 1::2] = np.cos(t * omega)  # [n, d/2]: odd coordinates 2i + 1
+    PE[:, 0::2] = np.sin(t * omega)  # [n, d/2]: coordinates 2i
+    PE[:, 1::2] = np.cos(t * omega)  # [n, d/2]: coordinates 2i + 1
     return PE
 
 

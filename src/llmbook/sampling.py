@@ -58,9 +58,9 @@ def top_k(z, k: int):
 
     Ties go to the lower index.
     """
-    order = np.argsort(-z, axis=-1, kind="stable")  # [..., V]: token ids, most probable first
+    order = np.argsort(-z, axis=-1, kind="stable")  # [..., V]: largest first
     keep = np.zeros(z.shape, dtype=bool)  # [..., V]
-    np.put_along_axis(keep, order[..., :k], True, axis=-1)  # the first k of that order
+    np.put_along_axis(keep, order[..., :k], True, axis=-1)  # the first k of them
     return keep
 
 
@@ -89,15 +89,15 @@ def top_p_mask(probs, p: float):
 
 
 def nucleus(q, p: float):
-    r"""The top-p set without checks: a token is kept if those ranked above it hold < :math:`p`.
+    r"""The top-p set without checks: keep a token if those above it hold < :math:`p`.
 
     ``q`` ``[..., V]`` distributions; returns bool ``[..., V]``.
     """
     order = np.argsort(-q, axis=-1, kind="stable")  # [..., V]: most probable first
     q_sorted = np.take_along_axis(q, order, axis=-1)  # [..., V]: decreasing
-    above = np.cumsum(q_sorted, axis=-1) - q_sorted  # [..., V]: mass ranked above each token
+    above = np.cumsum(q_sorted, axis=-1) - q_sorted  # [..., V]: mass ranked above
     keep = np.zeros(q.shape, dtype=bool)  # [..., V]
-    np.put_along_axis(keep, order, above < p, axis=-1)  # back to the tokens' own order
+    np.put_along_axis(keep, order, above < p, axis=-1)  # in the tokens' own order
     return keep
 
 
@@ -140,13 +140,14 @@ def next_token_distribution(logits, temperature: float = 1.0, top_k=None, top_p=
 def distribution(z, tau: float, k=None, p=None):
     r"""The sampling distribution without checks.
 
-    :math:`q_i \propto \mathbb 1[i \in S]\, e^{z_i/\tau}` for logits ``z`` ``[..., V]`` and
-    :math:`\tau > 0`; :math:`S` is every token, or the top ``k``, then the nucleus of mass ``p``
-    of the renormalised distribution. Returns ``[..., V]``, rows summing to 1.
+    :math:`q_i \propto \mathbb 1[i \in S]\, e^{z_i/\tau}` for logits ``z``
+    ``[..., V]`` and :math:`\tau > 0`; :math:`S` is every token, or the top
+    ``k``, then the nucleus of mass ``p`` of the renormalised distribution.
+    Returns ``[..., V]``, rows summing to 1.
     """
     z = z / tau  # [..., V]: temperature
     if k is not None:
-        z = np.where(top_k(z, k), z, -np.inf)  # outside the top k: e^{-inf} = 0
+        z = np.where(top_k(z, k), z, -np.inf)  # outside the top k: e^-inf = 0
     q = _softmax(z)  # [..., V]
     if p is not None:
         q = np.where(nucleus(q, p), q, 0.0)  # outside the nucleus: 0
@@ -175,11 +176,10 @@ def sample(probs, rng) -> np.ndarray:
 def draw(q, rng):
     r"""Inverse-CDF sampling without checks.
 
-    The smallest :math:`i` with :math:`\sum_{j \le i} q_j > u`, for :math:`u \sim U[0, 1)`.
-
-    ``q`` ``[..., V]`` distributions; returns int64 ``[...]``.
+    The smallest :math:`i` with :math:`\sum_{j \le i} q_j > u`,
+    :math:`u \sim U[0, 1)`, for ``q`` ``[..., V]``; returns int64 ``[...]``.
     """
     cdf = np.cumsum(q, axis=-1)  # [..., V]
-    u = rng.random((*q.shape[:-1], 1)) * cdf[..., -1:]  # [..., 1], scaled by the total mass
+    u = rng.random((*q.shape[:-1], 1)) * cdf[..., -1:]  # [..., 1], times the total
     i = np.sum(cdf <= u, axis=-1)  # [...]: how many cumulative sums are <= u
-    return np.minimum(i, q.shape[-1] - 1).astype(np.int64)  # guard against rounding at the end
+    return np.minimum(i, q.shape[-1] - 1).astype(np.int64)  # rounding at the end

@@ -146,13 +146,13 @@ class BPETokenizer:
         self._cache: dict[str, list[int]] = {}
 
     def _add_merge(self, a: int, b: int) -> int:
-        """Learn the merge ``(a, b)``: vocabulary <- vocabulary + {ab}; returns the new id."""
+        """Learn the merge ``(a, b)``: vocabulary <- vocabulary + {ab}; returns its id."""
         n = len(self.vocab)  # the new token's id
         if not (0 <= a < n and 0 <= b < n):
             raise ValueError(f"merge ({a}, {b}) refers to an id outside [0, {n - 1}]")
-        self.ranks[(a, b)] = len(self.merges)  # its rank: the order in which it was learned
+        self.ranks[(a, b)] = len(self.merges)  # its rank: when it was learned
         self.merges.append((a, b))
-        self.vocab.append(self.vocab[a] + self.vocab[b])  # its bytes: a's followed by b's
+        self.vocab.append(self.vocab[a] + self.vocab[b])  # bytes of a, then of b
         return n
 
     @property
@@ -280,15 +280,17 @@ class BPETokenizer:
 
 
 def apply_merges(ids: list[int], ranks: dict[tuple[int, int], int]) -> list[int]:
-    """Encode one chunk's bytes ``ids`` by replaying the merges, the earliest-learned pair first.
+    """Encode one chunk's bytes ``ids`` by replaying the merges, earliest first.
 
-    ``ranks[(a, b)] = r`` when ``(a, b)`` was merge number ``r``, which created id ``256 + r``.
+    ``ranks[(a, b)] = r`` when ``(a, b)`` was merge number ``r``, which made id
+    ``256 + r``.
     """
     while len(ids) > 1:
-        pair = min(itertools.pairwise(ids), key=lambda ab: ranks.get(ab, math.inf))  # lowest rank
+        # the adjacent pair learned earliest (rank inf: never learned)
+        pair = min(itertools.pairwise(ids), key=lambda ab: ranks.get(ab, math.inf))
         if pair not in ranks:
             return ids  # no adjacent pair was ever merged: done
-        ids = _merge(ids, pair, 256 + ranks[pair])[0]  # every (a, b) -> the new id
+        ids = _merge(ids, pair, 256 + ranks[pair])[0]  # every (a, b) -> new id
     return ids
 
 

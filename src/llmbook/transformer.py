@@ -71,9 +71,9 @@ def block_parameter_count(d_model: int, d_ff: int | None = None) -> int:
 
 
 def _block_parameters(d: int, d_ff: int) -> int:
-    r"""Parameters of one block without checks: :math:`4d^2 + 4d + 2d\,d_{ff} + d_{ff} + 5d`."""
-    attention = 4 * d * d + 4 * d  # W_Q, W_K, W_V, W_O [d, d] and their biases [d]
-    feed_forward = 2 * d * d_ff + d_ff + d  # W_1 [d, d_ff], b_1 [d_ff], W_2 [d_ff, d], b_2 [d]
+    r"""Parameters of one block without checks: :math:`4d^2 + 2d\,d_{ff} + d_{ff} + 9d`."""
+    attention = 4 * d * d + 4 * d  # W_Q, W_K, W_V, W_O [d, d]; 4 biases [d]
+    feed_forward = 2 * d * d_ff + d_ff + d  # W_1, W_2: d d_ff each; b_1, b_2
     layer_norms = 2 * 2 * d  # gamma, beta [d] of LN_1 and LN_2
     return attention + feed_forward + layer_norms
 
@@ -110,10 +110,11 @@ def parameter_count(
     return _parameters(n_layer, d_model, n_vocab, n_ctx, d_ff, tied_embeddings)
 
 
-def _parameters(L: int, d: int, V: int, n_ctx: int, d_ff: int, tied: bool = True) -> int:
+def _parameters(L: int, d: int, V: int, n_ctx: int, d_ff: int, tied=True) -> int:
     r"""Parameters of a GPT-2-style decoder without checks.
 
-    :math:`N = Vd + n_{ctx}d + L \cdot \text{block} + 2d`, plus :math:`dV` if not tied.
+    :math:`N = Vd + n_{ctx}d + L \cdot \text{block} + 2d`, plus :math:`dV` if the
+    output layer is not tied to the token embeddings.
     """
     tokens = V * d  # E [V, d]
     positions = n_ctx * d  # P [n_ctx, d]
@@ -164,11 +165,11 @@ def flops_per_token(
 def _forward_flops(L: int, d: int, V: int, n_ctx: int, d_ff: int) -> int:
     r"""Forward FLOPs per token without checks.
 
-    :math:`C = L\,(8d^2 + 4 n_{ctx} d + 4 d\,d_{ff}) + 2dV`, counting :math:`2mn` for a
-    vector times an :math:`m \times n` matrix.
+    :math:`C = L\,(8d^2 + 4 n_{ctx} d + 4 d\,d_{ff}) + 2dV`, counting :math:`2mn`
+    for a vector times an :math:`m \times n` matrix.
     """
     projections = 2 * 4 * d * d  # q, k, v and the output: four [d, d] matrices
-    attention = 2 * 2 * n_ctx * d  # scores q . k_j and the sum of a_j v_j over n_ctx positions
+    attention = 2 * 2 * n_ctx * d  # scores q . k_j, and sum_j a_j v_j, j < n_ctx
     feed_forward = 2 * 2 * d * d_ff  # W_1 [d, d_ff] and W_2 [d_ff, d]
     logits = 2 * d * V  # z = h E^T
     return L * (projections + attention + feed_forward) + logits
