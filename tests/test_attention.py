@@ -196,3 +196,28 @@ def test_bad_input_is_rejected(rng):
         )
     with pytest.raises(ValueError, match="n_k must be >= n_q"):
         att.causal_mask(4, 2)
+
+
+def test_kernels_equal_the_checked_functions(rng):
+    """``attend``, ``causal`` and ``mha`` are what the checked functions compute on valid input."""
+    Q, K, V = rng.normal(size=(2, 5, 4)), rng.normal(size=(2, 7, 4)), rng.normal(size=(2, 7, 3))
+    m = att.causal_mask(5, 7)
+    for mask, tau in ((None, 1.0), (m, 0.7)):
+        out, A = att.scaled_dot_product_attention(Q, K, V, mask=mask, temperature=tau)
+        out2, A2 = att.attend(Q, K, V, mask, tau)
+        np.testing.assert_array_equal(out2, out)
+        np.testing.assert_array_equal(A2, A)
+    # float32 stays float32 in the kernel, as the training code needs
+    O32, A32 = att.attend(Q.astype(np.float32), K.astype(np.float32), V.astype(np.float32), m)
+    assert O32.dtype == A32.dtype == np.float32
+    for n_q, n_k in ((1, 1), (3, 3), (2, 6)):
+        np.testing.assert_array_equal(att.causal(n_q, n_k), att.causal_mask(n_q, n_k))
+    # the causal mask by hand: 2 queries at positions 4 and 5 of 6 keys
+    np.testing.assert_array_equal(att.causal(2, 6), [[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1]])
+    d, h = 8, 2
+    p = att.init_attention_params(d, rng, scale=0.5)
+    x = rng.normal(size=(3, 5, d))
+    Y, cache = att.mha_forward(x, x, p, h, mask=att.causal_mask(5))
+    Y2, parts = att.mha(x, x, p, h, att.causal_mask(5))
+    np.testing.assert_array_equal(Y2, Y)
+    np.testing.assert_array_equal(parts["A"], cache["A"])

@@ -247,3 +247,17 @@ def test_bad_input_is_rejected(rng):
     with pytest.raises(ValueError, match="x must hold only finite"):
         block.block_forward(np.full((3, 8), np.inf), p, 2)
     assert att.causal_mask(2).dtype == bool
+
+
+def test_kernels_equal_the_checked_functions(rng):
+    """``ln``, ``ffn`` and ``decoder_block`` are what the checked functions compute on valid input."""
+    d = 8
+    x = rng.normal(size=(2, 5, d))
+    gamma, beta = rng.normal(size=d), rng.normal(size=d)
+    np.testing.assert_array_equal(block.ln(x, gamma, beta)[0], block.layer_norm(x, gamma, beta)[0])
+    p = _randomise(block.init_block_params(d, rng=0), rng)
+    np.testing.assert_array_equal(block.ffn(x, p["ffn"])[0], block.feed_forward(x, p["ffn"])[0])
+    for norm in ("pre", "post"):
+        y, _ = block.block_forward(x, p, 2, norm=norm)
+        y2, _ = block.decoder_block(x, p, 2, norm, att.causal_mask(5))
+        np.testing.assert_array_equal(y2, y)

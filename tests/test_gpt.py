@@ -176,3 +176,20 @@ def test_learning_rate_schedule_matches_keras_cosine_decay():
         args = {"step": 10, "steps": n, "lr": lr, "warmup": W, "final_lr": f, **bad}
         with pytest.raises(ValueError):
             gpt.learning_rate(**args)
+
+
+def test_embed_is_one_hot_times_table_plus_positions(rng):
+    """x_t = e_{w_t}^T E + P_{start + t}, with the one-hot product computed directly."""
+    E, P = rng.normal(size=(13, 8)), rng.normal(size=(6, 8))
+    ids = np.array([[3, 0, 12], [5, 5, 1]])
+    one_hot = np.eye(13)[ids]  # [B, T, V]
+    np.testing.assert_allclose(gpt.embed(E, P, ids, 2), one_hot @ E + P[2:5], rtol=1e-15)
+    params = _random_params(rng)
+    _, cache = gpt.forward(params, CFG, ids)
+    x0 = gpt.embed(params["wte"], params["wpe"], ids)
+    # the first block's first layer norm sees exactly the embeddings
+    np.testing.assert_allclose(cache["blocks"][0]["ln1"]["xhat"].mean(-1), 0.0, atol=1e-12)
+    xc = x0 - x0.mean(-1, keepdims=True)
+    np.testing.assert_allclose(
+        cache["blocks"][0]["ln1"]["xhat"], xc / np.sqrt((xc**2).mean(-1, keepdims=True) + 1e-5)
+    )

@@ -48,3 +48,9 @@ def test_bad_input_is_rejected():
         P.sinusoidal_encoding(0, 4)
     with pytest.raises(ValueError, match="base"):
         P.sinusoidal_encoding(4, 4, base=-1)
+
+
+def test_kernel_equals_the_checked_function():
+    """``sinusoids`` is what ``sinusoidal_encoding`` computes on valid input."""
+    for n, d, base in ((1, 2, 10000.0), (17, 12, 10000.0), (5, 4, 100.0)):
+        np.testing.assert_array_equal(P.sinusoids(n, d, base), P.sinusoidal_encoding(n, d, base))

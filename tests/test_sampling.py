@@ -69,3 +69,18 @@ def test_bad_input_is_rejected(rng):
         S.sample(np.array([1.0]), 0)
     with pytest.raises(ValueError, match="logits must hold only finite"):
         S.next_token_distribution(np.array([np.nan, 0.0]))
+
+
+def test_kernels_equal_the_checked_functions(rng):
+    """``top_k``, ``nucleus``, ``distribution`` and ``draw`` are what the checked functions compute."""
+    z = rng.normal(size=(3, 11))
+    q = S.next_token_distribution(z)
+    np.testing.assert_array_equal(S.top_k(z, 4), S.top_k_mask(z, 4))
+    np.testing.assert_array_equal(S.nucleus(q, 0.7), S.top_p_mask(q, 0.7))
+    for tau, k, p in ((1.0, None, None), (0.5, 3, None), (2.0, None, 0.6), (0.8, 5, 0.9)):
+        np.testing.assert_array_equal(
+            S.distribution(z, tau, k, p), S.next_token_distribution(z, tau, k, p)
+        )
+    np.testing.assert_array_equal(
+        S.draw(q, np.random.default_rng(3)), S.sample(q, np.random.default_rng(3))
+    )

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from llmbook import corpus
 from llmbook.text import Vocabulary
-from llmbook.tokenizers import BPETokenizer, pre_tokenize
+from llmbook.tokenizers import BPETokenizer, apply_merges, pre_tokenize
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +161,22 @@ def test_bad_input_is_rejected():
         Vocabulary.of_characters("abc", min_count=0)
     with pytest.raises(ValueError, match="ids must lie in"):
         Vocabulary.of_characters("abc").decode([7])
+
+
+def test_apply_merges_by_hand_and_as_encode(bpe):
+    """The merges of ``aaabdaaabac`` (a=97, b=98, c=99, d=100): aa -> 256, ab -> 257, (256, 257) -> 258.
+
+    Rank 0 first: a a a b d a a a b a c -> 256 a b d 256 a b a c; rank 1: 256 257 d 256 257 a c;
+    rank 2: 258 d 258 a c.
+    """
+    ranks = {(97, 97): 0, (97, 98): 1, (256, 257): 2}
+    assert apply_merges(list(b"aaabdaaabac"), ranks) == [258, 100, 258, 97, 99]
+    assert BPETokenizer([(97, 97), (97, 98), (256, 257)]).encode("aaabdaaabac") == [
+        258,
+        100,
+        258,
+        97,
+        99,
+    ]
+    for chunk in pre_tokenize("迈向充满希望的新世纪 GPT-2"):
+        assert apply_merges(list(chunk.encode()), bpe.ranks) == bpe.encode(chunk)

@@ -128,3 +128,16 @@ def test_kv_cache_rejects_inconsistent_heads():
         T.kv_cache_bytes(1, 10, 8, n_head=4, n_kv_head=2)
     with pytest.raises(ValueError, match="n_kv_head"):
         T.kv_cache_bytes(1, 8, 8, n_head=4, n_kv_head=0)
+
+
+def test_kernels_equal_the_checked_functions():
+    """``_parameters``, ``_block_parameters`` and ``_forward_flops`` are the checked functions' values."""
+    for L, d, h, V, n_ctx, d_ff in ((12, 768, 12, 50257, 1024, None), (2, 64, 4, 100, 32, 96)):
+        f = 4 * d if d_ff is None else d_ff
+        for tied in (True, False):
+            block = T._block_parameters(d, f)
+            assert T._parameters(L, d, V, n_ctx, block, 2 * d, tied) == T.parameter_count(
+                L, d, h, V, n_ctx, d_ff, tied_embeddings=tied
+            )
+        assert T._block_parameters(d, f) == T.block_parameter_count(d, d_ff)
+        assert T._forward_flops(L, d, V, n_ctx, f) == T.flops_per_token(L, d, h, V, n_ctx, d_ff)

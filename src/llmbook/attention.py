@@ -22,14 +22,19 @@ The weights are stored as full matrices: ``W_q``, ``W_k``, ``W_v``, ``W_o`` of s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import as_float, positive, positive_int
 from .kernels import matmul, merge_heads, softmax, split_heads, weight_grad
 
 __all__ = [
+    "attend",
+    "causal",
     "causal_mask",
     "init_attention_params",
+    "mha",
     "mha_backward",
     "mha_forward",
     "multi_head_attention",
@@ -59,7 +64,19 @@ def causal_mask(n_q: int, n_k: int | None = None) -> np.ndarray:
     n_q, n_k = positive_int(n_q, "n_q"), positive_int(n_k, "n_k")
     if n_k < n_q:
         raise ValueError(f"n_k must be >= n_q, got n_q={n_q}, n_k={n_k}")
-    return np.arange(n_k)[None, :] <= np.arange(n_q)[:, None] + (n_k - n_q)
+    return causal(n_q, n_k)
+
+
+def causal(n_q: int, n_k: int) -> np.ndarray:
+    r"""The causal mask without checks: True where query :math:`i` may see key :math:`j`.
+
+    The queries are the last ``n_q`` of ``n_k`` positions, so query :math:`i`
+    sees :math:`j \le i + n_k - n_q`. True stands for :math:`M_{ij} = 0`, False
+    for :math:`M_{ij} = -\infty`. Returns bool ``[n_q, n_k]``.
+    """
+    i = np.arange(n_q)[:, None] + (n_k - n_q)  # [n_q, 1]: the queries' positions
+    j = np.arange(n_k)[None, :]  # [1, n_k]: the keys' positions
+    return j <= i  # [n_q, n_k]
 
 
 def _check_mask(mask, shape):
@@ -106,11 +123,26 @@ def scaled_dot_product_attention(Q, K, V, mask=None, temperature: float = 1.0):
         raise ValueError(
             f"K and V must have the same number of positions, got {K.shape} and {V.shape}"
         )
-    scale = np.asarray(1.0 / (np.sqrt(Q.shape[-1]) * temperature), dtype=Q.dtype)
-    scores = Q @ np.swapaxes(K, -1, -2) * scale  # [..., T_q, T_k]
-    mask = _check_mask(mask, scores.shape)
-    A = softmax(scores if mask is None else np.where(mask, scores, -np.inf))
-    return A @ V, A
+    scores_shape = (*np.broadcast_shapes(Q.shape[:-2], K.shape[:-2]), Q.shape[-2], K.shape[-2])
+    mask = _check_mask(mask, scores_shape)
+    return attend(Q, K, V, mask, temperature)
+
+
+def attend(Q, K, V, mask=None, tau: float = 1.0):
+    r"""Scaled dot-product attention without checks.
+
+    :math:`O = \operatorname{softmax}(QK^\top/(\tau\sqrt{d_k}) + M)\,V` for ``Q``
+    ``[..., T_q, d_k]``, ``K`` ``[..., T_k, d_k]``, ``V`` ``[..., T_k, d_v]``;
+    ``mask`` is None or bool, broadcastable to ``[..., T_q, T_k]``, False where
+    :math:`M_{ij} = -\infty`. Returns ``(O, A)`` in ``Q``'s dtype.
+    """
+    d_k = Q.shape[-1]
+    scale = 1.0 / (float(tau) * math.sqrt(d_k))  # a Python float: float32 stays
+    S = (Q @ np.swapaxes(K, -1, -2)) * scale  # [..., T_q, T_k]: q_i . k_j scaled
+    if mask is not None:
+        S = np.where(mask, S, -np.inf)  # M_ij = -inf where masked
+    A = softmax(S)  # [..., T_q, T_k]: a_ij, 0 where masked
+    return A @ V, A  # O [..., T_q, d_v]: o_i = sum_j a_ij v_j; and A
 
 
 def sdpa_backward(dO, Q, K, V, A, temperature: float = 1.0):
@@ -199,26 +231,29 @@ def mha_forward(x_q, x_kv, params: dict, n_head: int, mask=None, temperature: fl
             f"x_q and x_kv must share batch axes and width, got {x_q.shape} and {x_kv.shape}"
         )
     _check_params(params, d, n_head)
-    p = params
-    Q = split_heads(matmul(x_q, p["W_q"]) + p["b_q"], n_head)  # [..., h, T_q, d_h]
-    K = split_heads(matmul(x_kv, p["W_k"]) + p["b_k"], n_head)  # [..., h, T_k, d_h]
-    V = split_heads(matmul(x_kv, p["W_v"]) + p["b_v"], n_head)  # [..., h, T_k, d_h]
-    heads, A = scaled_dot_product_attention(Q, K, V, mask=mask, temperature=temperature)
-    concat = merge_heads(heads)  # [..., T_q, d]
-    Y = matmul(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
-    cache = {
-        "x_q": x_q,
-        "x_kv": x_kv,
-        "Q": Q,
-        "K": K,
-        "V": V,
-        "A": A,
-        "concat": concat,
-        "params": p,
-        "n_head": n_head,
-        "temperature": temperature,
-    }
+    temperature = positive(temperature, "temperature")
+    scores_shape = (*x_q.shape[:-2], n_head, x_q.shape[-2], x_kv.shape[-2])
+    mask = _check_mask(mask, scores_shape)
+    Y, cache = mha(x_q, x_kv, params, n_head, mask, temperature)
+    cache.update(x_q=x_q, x_kv=x_kv, params=params, n_head=n_head, temperature=temperature)
     return Y, cache
+
+
+def mha(x_q, x_kv, p: dict, h: int, mask=None, tau: float = 1.0):
+    r"""Multi-head attention without checks: :math:`h` heads of width :math:`d/h`.
+
+    ``x_q`` ``[..., T_q, d]``, ``x_kv`` ``[..., T_k, d]``, ``p`` as from
+    :func:`init_attention_params`, ``mask`` as in :func:`attend`. Returns
+    ``(Y, parts)``: ``Y`` ``[..., T_q, d]``, and the per-head ``Q, K, V``, the
+    weights ``A`` and the concatenated heads, which :func:`mha_backward` needs.
+    """
+    Q = split_heads(matmul(x_q, p["W_q"]) + p["b_q"], h)  # [..., h, T_q, d_h]
+    K = split_heads(matmul(x_kv, p["W_k"]) + p["b_k"], h)  # [..., h, T_k, d_h]
+    V = split_heads(matmul(x_kv, p["W_v"]) + p["b_v"], h)  # [..., h, T_k, d_h]
+    heads, A = attend(Q, K, V, mask, tau)  # [..., h, T_q, d_h]; A [..., h, T_q, T_k]
+    concat = merge_heads(heads)  # [..., T_q, d]: [head_1, ..., head_h]
+    Y = matmul(concat, p["W_o"]) + p["b_o"]  # [..., T_q, d]
+    return Y, {"Q": Q, "K": K, "V": V, "A": A, "concat": concat}
 
 
 def multi_head_attention(x_q, x_kv, params: dict, n_head: int, mask=None, temperature=1.0):

@@ -29,11 +29,14 @@ from .kernels import gelu_parts, gelu_slope, matmul
 __all__ = [
     "block_backward",
     "block_forward",
+    "decoder_block",
     "feed_forward",
     "feed_forward_backward",
+    "ffn",
     "init_block_params",
     "layer_norm",
     "layer_norm_backward",
+    "ln",
 ]
 
 
@@ -61,24 +64,36 @@ def layer_norm(x, gamma, beta, eps: float = 1e-5):
         raise ValueError(
             f"gamma and beta must have shape ({d},), got {gamma.shape} and {beta.shape}"
         )
-    eps = positive(eps, "eps")
-    mu = x.mean(axis=-1, keepdims=True)
-    xc = x - mu
-    var = np.mean(xc * xc, axis=-1, keepdims=True)
-    rstd = 1.0 / np.sqrt(var + eps)
-    xhat = xc * rstd
-    return gamma * xhat + beta, {"xhat": xhat, "rstd": rstd, "gamma": gamma}
+    return ln(x, gamma, beta, positive(eps, "eps"))
+
+
+def ln(x, gamma, beta, eps: float = 1e-5):
+    r"""Layer normalisation without checks, over the last axis.
+
+    :math:`y = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta` for ``x``
+    ``[..., d]`` and ``gamma``, ``beta`` ``[d]``. Returns ``(y, cache)``, ``y``
+    ``[..., d]`` in ``x``'s dtype, ``cache`` for :func:`layer_norm_backward`.
+    """
+    mu = x.mean(axis=-1, keepdims=True)  # [..., 1]
+    xc = x - mu  # [..., d]
+    var = np.mean(xc * xc, axis=-1, keepdims=True)  # [..., 1]: sigma^2
+    rstd = 1.0 / np.sqrt(var + eps)  # [..., 1]: 1 / sqrt(sigma^2 + eps)
+    xhat = xc * rstd  # [..., d]
+    y = gamma * xhat + beta  # [..., d]
+    return y, {"xhat": xhat, "rstd": rstd, "gamma": gamma}
 
 
 def layer_norm_backward(dy, cache):
     r"""Backward pass of :func:`layer_norm`.
 
-    .. math:: \frac{\partial L}{\partial \gamma} = \sum \frac{\partial L}{\partial y}\odot\hat x,\quad
-              \frac{\partial L}{\partial \beta} = \sum \frac{\partial L}{\partial y},\quad
-              \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}\Big(g - \bar g - \hat x\,\overline{g\odot\hat x}\Big),
-              \ g = \gamma\odot\frac{\partial L}{\partial y}
+    With :math:`g = \gamma\odot\partial L/\partial y` and bars for means over the
+    last axis:
 
-    where the bars are means over the last axis.
+    .. math:: \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}
+              \big(g - \bar g - \hat x\,\overline{g\odot\hat x}\big),\quad
+              \frac{\partial L}{\partial \gamma}
+              = \sum \frac{\partial L}{\partial y}\odot\hat x,\quad
+              \frac{\partial L}{\partial \beta} = \sum \frac{\partial L}{\partial y}.
 
     Returns:
         ``(dx, {"gamma": dgamma, "beta": dbeta})``.
@@ -86,10 +101,10 @@ def layer_norm_backward(dy, cache):
     xhat, rstd, gamma = cache["xhat"], cache["rstd"], cache["gamma"]
     dy = np.asarray(dy)
     d = dy.shape[-1]
-    g = dy * gamma
-    dx = rstd * (
-        g - g.mean(axis=-1, keepdims=True) - xhat * np.mean(g * xhat, axis=-1, keepdims=True)
-    )
+    g = dy * gamma  # [..., d]: g = gamma * dL/dy
+    g_bar = g.mean(axis=-1, keepdims=True)  # [..., 1]
+    gx_bar = np.mean(g * xhat, axis=-1, keepdims=True)  # [..., 1]: mean of g xhat
+    dx = rstd * (g - g_bar - xhat * gx_bar)  # [..., d]
     flat_dy, flat_xhat = dy.reshape(-1, d), xhat.reshape(-1, d)
     return dx, {"gamma": (flat_dy * flat_xhat).sum(0), "beta": flat_dy.sum(0)}
 
@@ -110,9 +125,21 @@ def feed_forward(x, params):
         raise ValueError(
             f"params W_1 must be ({d}, d_ff) and W_2 (d_ff, {d}), got {W1.shape} and {W2.shape}"
         )
-    a = matmul(x, W1) + params["b_1"]  # [..., d_ff]
-    g, t = gelu_parts(a)  # GELU in a's dtype, and tanh u for the backward pass
-    return matmul(g, W2) + params["b_2"], {"x": x, "a": a, "g": g, "t": t, "params": params}
+    return ffn(x, params)
+
+
+def ffn(x, p):
+    r"""The feed-forward network without checks.
+
+    :math:`\operatorname{GELU}(\mathbf x W_1 + \mathbf b_1) W_2 + \mathbf b_2` for
+    ``x`` ``[..., d]``, ``W_1`` ``[d, d_ff]``, ``b_1`` ``[d_ff]``, ``W_2``
+    ``[d_ff, d]``, ``b_2`` ``[d]`` in ``p``. Returns ``(y, cache)``, ``y``
+    ``[..., d]`` in ``x``'s dtype.
+    """
+    a = matmul(x, p["W_1"]) + p["b_1"]  # [..., d_ff]
+    g, t = gelu_parts(a)  # [..., d_ff]: GELU(a), and tanh u for the backward
+    y = matmul(g, p["W_2"]) + p["b_2"]  # [..., d]
+    return y, {"x": x, "a": a, "g": g, "t": t, "params": p}
 
 
 def feed_forward_backward(dy, cache):
@@ -183,20 +210,32 @@ def block_forward(x, params: dict, n_head: int, norm: str = "pre", mask=None, ep
     x = as_float(x, "x", ndim=(2, 3))
     if mask is None:
         mask = attention.causal_mask(x.shape[-2])
-    p = params
+    return decoder_block(x, params, n_head, norm, mask, eps)
+
+
+def decoder_block(x, p: dict, n_head: int, norm="pre", mask=None, eps=1e-5):
+    r"""One decoder block, pre-norm or post-norm; ``x`` and ``norm`` unchecked.
+
+    Pre-norm: :math:`\mathbf h = \mathbf x + \operatorname{MHA}(\operatorname{LN}_1\mathbf x)`,
+    :math:`\mathbf y = \mathbf h + \operatorname{FFN}(\operatorname{LN}_2\mathbf h)`;
+    post-norm applies each LN after the sum. ``x`` ``[..., T, d]``; returns
+    ``(y, cache)``, ``y`` ``[..., T, d]``.
+    """
+    ln1, ln2, attn = p["ln1"], p["ln2"], p["attn"]
     if norm == "pre":
-        u, c_ln1 = layer_norm(x, p["ln1"]["gamma"], p["ln1"]["beta"], eps)
-        a, c_attn = attention.mha_forward(u, u, p["attn"], n_head, mask)
-        h = x + a
-        v, c_ln2 = layer_norm(h, p["ln2"]["gamma"], p["ln2"]["beta"], eps)
-        f, c_ffn = feed_forward(v, p["ffn"])
-        y = h + f
+        u, c_ln1 = layer_norm(x, ln1["gamma"], ln1["beta"], eps)  # LN_1 x
+        a, c_attn = attention.mha_forward(u, u, attn, n_head, mask)  # MHA(LN_1 x)
+        h = x + a  # residual
+        v, c_ln2 = layer_norm(h, ln2["gamma"], ln2["beta"], eps)  # LN_2 h
+        f, c_ffn = feed_forward(v, p["ffn"])  # FFN(LN_2 h)
+        y = h + f  # residual
     else:
-        a, c_attn = attention.mha_forward(x, x, p["attn"], n_head, mask)
-        h, c_ln1 = layer_norm(x + a, p["ln1"]["gamma"], p["ln1"]["beta"], eps)
-        f, c_ffn = feed_forward(h, p["ffn"])
-        y, c_ln2 = layer_norm(h + f, p["ln2"]["gamma"], p["ln2"]["beta"], eps)
-    return y, {"norm": norm, "ln1": c_ln1, "attn": c_attn, "ln2": c_ln2, "ffn": c_ffn}
+        a, c_attn = attention.mha_forward(x, x, attn, n_head, mask)  # MHA(x)
+        h, c_ln1 = layer_norm(x + a, ln1["gamma"], ln1["beta"], eps)  # LN_1(x + a)
+        f, c_ffn = feed_forward(h, p["ffn"])  # FFN(h)
+        y, c_ln2 = layer_norm(h + f, ln2["gamma"], ln2["beta"], eps)  # LN_2(h + f)
+    caches = {"ln1": c_ln1, "attn": c_attn, "ln2": c_ln2, "ffn": c_ffn}
+    return y, {"norm": norm, **caches}
 
 
 def block_backward(dy, cache):

@@ -30,6 +30,7 @@ __all__ = [
     "GPTConfig",
     "TrainResult",
     "batches",
+    "embed",
     "evaluate",
     "forward",
     "generate",
@@ -143,6 +144,18 @@ def _check_ids(idx, cfg, name="idx"):
     return idx
 
 
+def embed(E, P, ids, start: int = 0):
+    r"""Token embeddings plus positions, :math:`\mathbf x_t = E_{w_t} + P_t`, unchecked.
+
+    ``E`` ``[V, d]``, ``P`` ``[n_ctx, d]``, ``ids`` ``[B, T]`` placed at positions
+    ``start, ..., start + T - 1``. Returns ``[B, T, d]``.
+    """
+    T = ids.shape[-1]
+    tokens = E[ids]  # [B, T, d]: row w_t of E, i.e. one-hot(w_t) @ E
+    positions = P[start : start + T]  # [T, d]: rows t of P
+    return tokens + positions  # [B, T, d]
+
+
 def forward(params: dict, cfg: GPTConfig, idx):
     r"""Logits for every position, :math:`\mathbf z_t = \operatorname{LN}_f(\mathbf x^{(L)}_t) E^\top`.
 
@@ -151,20 +164,22 @@ def forward(params: dict, cfg: GPTConfig, idx):
         cfg: the model's :class:`GPTConfig`.
         idx: token ids ``[B, T]`` (or ``[T]``), ``T <= n_ctx``.
     Returns:
-        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for :func:`loss_and_grads`.
+        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for
+        :func:`loss_and_grads`.
     Raises:
-        TypeError, ValueError: non-integer ids, ids outside the vocabulary, ``T > n_ctx``.
+        TypeError, ValueError: non-integer ids, ids outside the vocabulary,
+        ``T > n_ctx``.
     """
-    idx = _check_ids(idx, cfg)
-    T = idx.shape[1]
-    x = params["wte"][idx] + params["wpe"][:T]  # [B, T, d]
-    mask = attention.causal_mask(T)
+    idx = _check_ids(idx, cfg)  # [B, T]
+    E, P, ln_f = params["wte"], params["wpe"], params["ln_f"]
+    x = embed(E, P, idx)  # [B, T, d]: x^(0)_t = E_{w_t} + P_t
+    mask = attention.causal_mask(idx.shape[1])  # [T, T]
     caches = []
     for blk in params["blocks"]:
-        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)
+        x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)  # x^(l)
         caches.append(c)
-    hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])
-    logits = matmul(hf, params["wte"].T)  # [B, T, V]
+    hf, c_lnf = block.layer_norm(x, ln_f["gamma"], ln_f["beta"])  # [B, T, d]
+    logits = matmul(hf, E.T)  # [B, T, V]: z_t = LN_f(x^(L)_t) E^T
     return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
@@ -208,31 +223,13 @@ def attention_weights(params: dict, cfg: GPTConfig, idx, temperature: float = 1.
     return out[:, 0] if np.ndim(idx) == 1 else out
 
 
-def _cross_entropy(logits, targets):
-    """Mean cross-entropy and its gradient with respect to the logits."""
-    V = logits.shape[-1]
-    z = logits.reshape(-1, V)
-    t = targets.reshape(-1)
-    m = z.max(axis=1, keepdims=True)
-    n = z.shape[0]
-    z_t = z[np.arange(n), t]
-    dz = np.subtract(z, m)  # one [BT, V] buffer, the largest of a step, reused in place
-    np.exp(dz, out=dz)
-    s = dz.sum(axis=1, keepdims=True)
-    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - z_t))
-    dz /= s
-    dz[np.arange(n), t] -= 1.0
-    dz /= n
-    return loss, dz.reshape(logits.shape)
-
-
 def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     r"""Mean next-token cross-entropy (nats) and its gradient for every parameter.
 
-    The backward pass runs the chain rule from the loss to the embeddings: the tied
-    matrix :math:`E` receives a gradient from the output layer,
-    :math:`(\partial\mathcal L/\partial \mathbf z)^\top \mathbf h_f`, and one from the input
-    lookup, the gradient of each position added to the row of its token.
+    The backward pass runs the chain rule from the loss to the embeddings: the
+    tied matrix :math:`E` receives a gradient from the output layer,
+    :math:`(\partial\mathcal L/\partial \mathbf z)^\top \mathbf h_f`, and one from
+    the input lookup, the gradient of each position added to its token's row.
 
     Args:
         params, cfg: the model.
@@ -243,25 +240,24 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     Raises:
         ValueError: bad ids, or ``targets`` not of ``idx``'s shape.
     """
-    logits, cache = forward(params, cfg, idx)
-    targets = _check_ids(targets, cfg, "targets")
-    if targets.shape != cache["idx"].shape:
-        raise ValueError(f"targets must have idx's shape {cache['idx'].shape}, got {targets.shape}")
-    loss, dlogits = softmax_cross_entropy(logits, targets)
-    V, d = params["wte"].shape
-    hf = cache["hf"]
-    dwte = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]
-    dhf = matmul(dlogits, params["wte"])  # [B, T, d]
+    logits, cache = forward(params, cfg, idx)  # [B, T, V]
+    idx, targets = cache["idx"], _check_ids(targets, cfg, "targets")
+    if targets.shape != idx.shape:
+        raise ValueError(f"targets must have idx's shape {idx.shape}, got {targets.shape}")
+    loss, dlogits = softmax_cross_entropy(logits, targets)  # dL/dz [B, T, V]
+    E = params["wte"]
+    V, d = E.shape
+    hf = cache["hf"]  # [B, T, d]: LN_f of the last block's output
+    dE = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]: from z = h_f E^T
+    dhf = matmul(dlogits, E)  # [B, T, d]
     dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
     g_blocks = [None] * len(params["blocks"])
-    for i in reversed(range(len(params["blocks"]))):
+    for i in reversed(range(len(params["blocks"]))):  # last block first
         dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])
-    idx = cache["idx"]
-    T = idx.shape[1]
-    np.add.at(dwte, idx.reshape(-1), dx.reshape(-1, d))
-    dwpe = np.zeros_like(params["wpe"])
-    dwpe[:T] = dx.sum(axis=0)
-    return loss, {"wte": dwte, "wpe": dwpe, "blocks": g_blocks, "ln_f": g_lnf}
+    np.add.at(dE, idx.reshape(-1), dx.reshape(-1, d))  # + from the lookup E[idx]
+    dP = np.zeros_like(params["wpe"])  # [n_ctx, d]
+    dP[: idx.shape[1]] = dx.sum(axis=0)  # rows 0..T-1, summed over the batch
+    return loss, {"wte": dE, "wpe": dP, "blocks": g_blocks, "ln_f": g_lnf}
 
 
 def batches(data, batch_size: int, block_size: int, rng):
@@ -400,28 +396,27 @@ def train(
 
 
 def _block_step(x, blk, n_head, kv):
-    """One pre-norm block on new positions ``x`` ``[B, n, d]``, appending their keys/values to ``kv``."""
-    p = blk["attn"]
-    u, _ = block.layer_norm(x, blk["ln1"]["gamma"], blk["ln1"]["beta"])
+    """A pre-norm block on new positions ``x`` ``[B, n, d]``; their K, V go to ``kv``."""
+    p, ln1, ln2 = blk["attn"], blk["ln1"], blk["ln2"]
+    u, _ = block.layer_norm(x, ln1["gamma"], ln1["beta"])  # [B, n, d]
     q = split_heads(u @ p["W_q"] + p["b_q"], n_head)  # [B, h, n, d_h]
-    k = split_heads(u @ p["W_k"] + p["b_k"], n_head)
-    v = split_heads(u @ p["W_v"] + p["b_v"], n_head)
-    kv["k"] = k if kv.get("k") is None else np.concatenate([kv["k"], k], axis=-2)
-    kv["v"] = v if kv.get("v") is None else np.concatenate([kv["v"], v], axis=-2)
-    n, n_k = q.shape[-2], kv["k"].shape[-2]
-    o, _ = attention.scaled_dot_product_attention(
-        q, kv["k"], kv["v"], mask=attention.causal_mask(n, n_k)
-    )
-    h = x + merge_heads(o) @ p["W_o"] + p["b_o"]
-    w, _ = block.layer_norm(h, blk["ln2"]["gamma"], blk["ln2"]["beta"])
+    k = split_heads(u @ p["W_k"] + p["b_k"], n_head)  # [B, h, n, d_h]
+    v = split_heads(u @ p["W_v"] + p["b_v"], n_head)  # [B, h, n, d_h]
+    if kv.get("k") is not None:  # append to the keys and values of earlier steps
+        k = np.concatenate([kv["k"], k], axis=-2)  # [B, h, t, d_h]
+        v = np.concatenate([kv["v"], v], axis=-2)  # [B, h, t, d_h]
+    kv["k"], kv["v"] = k, v
+    mask = attention.causal(q.shape[-2], k.shape[-2])  # [n, t]: queries are last
+    o, _ = attention.attend(q, k, v, mask)  # [B, h, n, d_h]
+    h = x + merge_heads(o) @ p["W_o"] + p["b_o"]  # [B, n, d]
+    w, _ = block.layer_norm(h, ln2["gamma"], ln2["beta"])
     f, _ = block.feed_forward(w, blk["ffn"])
-    return h + f
+    return h + f  # [B, n, d]
 
 
 def _logits_with_cache(params, cfg, new_ids, kvs, start):
     """Logits of the last of ``new_ids`` ``[B, n]`` placed at positions ``start...``, updating ``kvs``."""
-    n = new_ids.shape[1]
-    x = params["wte"][new_ids] + params["wpe"][start : start + n]
+    x = embed(params["wte"], params["wpe"], new_ids, start)  # [B, n, d]
     for blk, kv in zip(params["blocks"], kvs, strict=True):
         x = _block_step(x, blk, cfg.n_head, kv)
     hf, _ = block.layer_norm(x[:, -1:], params["ln_f"]["gamma"], params["ln_f"]["beta"])

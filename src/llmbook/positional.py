@@ -1,8 +1,9 @@
 r"""Positional information for a Transformer: sinusoidal encodings and learned positions.
 
-Attention by itself ignores order: permuting the input tokens permutes its output the
-same way. A Transformer therefore adds to each token's embedding a vector that depends
-on the token's position :math:`t`. "Attention Is All You Need" (Vaswani et al. 2017)
+Attention without a mask ignores order: permuting the input tokens permutes its output
+the same way. (A causal decoder can infer positions from its mask, Haviv et al. 2022, but
+it still benefits from being told them.) A Transformer therefore adds to each token's
+embedding a vector that depends on the token's position :math:`t`. "Attention Is All You Need" (Vaswani et al. 2017)
 uses fixed sinusoids,
 
 .. math::
@@ -18,7 +19,7 @@ import numpy as np
 
 from ._checks import integer, positive, positive_int
 
-__all__ = ["learned_positions", "rotation_for_offset", "sinusoidal_encoding"]
+__all__ = ["learned_positions", "rotation_for_offset", "sinusoidal_encoding", "sinusoids"]
 
 
 def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -> np.ndarray:
@@ -40,13 +41,23 @@ def sinusoidal_encoding(n_positions: int, d_model: int, base: float = 10000.0) -
     d_model = integer(d_model, "d_model", minimum=2)
     if d_model % 2:
         raise ValueError(f"d_model must be even, got {d_model}")
-    base = positive(base, "base")
-    t = np.arange(n_positions, dtype=np.float64)[:, None]  # [n, 1]
-    omega = base ** (-np.arange(0, d_model, 2, dtype=np.float64) / d_model)  # [d/2]
-    pe = np.empty((n_positions, d_model))
-    pe[:, 0::2] = np.sin(t * omega)
-    pe[:, 1::2] = np.cos(t * omega)
-    return pe
+    return sinusoids(n_positions, d_model, positive(base, "base"))
+
+
+def sinusoids(n: int, d: int, base: float = 10000.0) -> np.ndarray:
+    r"""The sinusoidal encodings without checks.
+
+    :math:`PE_{t,2i} = \sin t\omega_i`, :math:`PE_{t,2i+1} = \cos t\omega_i`,
+    :math:`\omega_i = \mathrm{base}^{-2i/d}`, :math:`i = 0, \dots, d/2 - 1`
+    (``d`` even). Returns float64 ``[n, d]``.
+    """
+    t = np.arange(n, dtype=np.float64)[:, None]  # [n, 1]: positions
+    two_i = np.arange(0, d, 2, dtype=np.float64)  # [d/2]: 0, 2, 4, ...
+    omega = base ** (-two_i / d)  # [d/2]: the frequencies
+    PE = np.empty((n, d))
+    PE[:, 0::2] = np.sin(t * omega)  # [n, d/2]: coordinates 2i
+    PE[:, 1::2] = np.cos(t * omega)  # [n, d/2]: coordinates 2i + 1
+    return PE
 
 
 def rotation_for_offset(k: float, d_model: int, base: float = 10000.0) -> np.ndarray:

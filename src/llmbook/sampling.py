@@ -19,7 +19,16 @@ import numpy as np
 from ._checks import as_array, in_interval, integer, nonneg
 from .kernels import softmax
 
-__all__ = ["next_token_distribution", "sample", "top_k_mask", "top_p_mask"]
+__all__ = [
+    "distribution",
+    "draw",
+    "next_token_distribution",
+    "nucleus",
+    "sample",
+    "top_k",
+    "top_k_mask",
+    "top_p_mask",
+]
 
 
 def top_k_mask(logits, k: int):
@@ -36,10 +45,18 @@ def top_k_mask(logits, k: int):
     logits = as_array(logits, "logits", ndim=(1, 2, 3))
     V = logits.shape[-1]
     k = integer(k, "k", minimum=1, maximum=V)
-    order = np.argsort(-logits, axis=-1, kind="stable")[..., :k]
-    mask = np.zeros(logits.shape, dtype=bool)
-    np.put_along_axis(mask, order, True, axis=-1)
-    return mask
+    return top_k(logits, k)
+
+
+def top_k(z, k: int):
+    r"""The top-k set without checks: True for the :math:`k` largest of ``z`` ``[..., V]``.
+
+    Ties go to the lower index.
+    """
+    order = np.argsort(-z, axis=-1, kind="stable")  # [..., V]: largest first
+    keep = np.zeros(z.shape, dtype=bool)  # [..., V]
+    np.put_along_axis(keep, order[..., :k], True, axis=-1)  # the first k of them
+    return keep
 
 
 def top_p_mask(probs, p: float):
@@ -61,13 +78,20 @@ def top_p_mask(probs, p: float):
     if np.any(probs < 0) or not np.allclose(probs.sum(-1), 1.0, atol=1e-6):
         raise ValueError("probs must hold probability distributions along the last axis")
     p = in_interval(p, "p", 0.0, 1.0, closed="right")
-    order = np.argsort(-probs, axis=-1, kind="stable")
-    sorted_p = np.take_along_axis(probs, order, axis=-1)
-    before = np.cumsum(sorted_p, axis=-1) - sorted_p  # mass of the tokens ranked above
-    keep_sorted = before < p
-    mask = np.zeros(probs.shape, dtype=bool)
-    np.put_along_axis(mask, order, keep_sorted, axis=-1)
-    return mask
+    return nucleus(probs, p)
+
+
+def nucleus(q, p: float):
+    r"""The top-p set without checks: keep a token if those above it hold < :math:`p`.
+
+    ``q`` ``[..., V]`` distributions; returns bool ``[..., V]``.
+    """
+    order = np.argsort(-q, axis=-1, kind="stable")  # [..., V]: most probable first
+    q_sorted = np.take_along_axis(q, order, axis=-1)  # [..., V]: decreasing
+    above = np.cumsum(q_sorted, axis=-1) - q_sorted  # [..., V]: mass ranked above
+    keep = np.zeros(q.shape, dtype=bool)  # [..., V]
+    np.put_along_axis(keep, order, above < p, axis=-1)  # in the tokens' own order
+    return keep
 
 
 def next_token_distribution(logits, temperature: float = 1.0, top_k=None, top_p=None):
@@ -95,13 +119,28 @@ def next_token_distribution(logits, temperature: float = 1.0, top_k=None, top_p=
         q = np.zeros_like(logits)
         np.put_along_axis(q, np.argmax(logits, axis=-1)[..., None], 1.0, axis=-1)
         return q
-    z = logits / temperature
     if top_k is not None:
-        z = np.where(top_k_mask(z, top_k), z, -np.inf)
-    q = softmax(z)
+        top_k_mask(logits, top_k)  # checks k
     if top_p is not None:
-        q = np.where(top_p_mask(q, top_p), q, 0.0)
-        q /= q.sum(axis=-1, keepdims=True)
+        top_p = in_interval(top_p, "p", 0.0, 1.0, closed="right")
+    return distribution(logits, temperature, top_k, top_p)
+
+
+def distribution(z, tau: float, k=None, p=None):
+    r"""The sampling distribution without checks.
+
+    :math:`q_i \propto \mathbb 1[i \in S]\, e^{z_i/\tau}` for logits ``z``
+    ``[..., V]`` and :math:`\tau > 0`; :math:`S` is every token, or the top
+    ``k``, then the nucleus of mass ``p`` of the renormalised distribution.
+    Returns ``[..., V]``, rows summing to 1.
+    """
+    z = z / tau  # [..., V]: temperature
+    if k is not None:
+        z = np.where(top_k(z, k), z, -np.inf)  # outside the top k: e^-inf = 0
+    q = softmax(z)  # [..., V]
+    if p is not None:
+        q = np.where(nucleus(q, p), q, 0.0)  # outside the nucleus: 0
+        q /= q.sum(axis=-1, keepdims=True)  # renormalise
     return q
 
 
@@ -120,7 +159,16 @@ def sample(probs, rng) -> np.ndarray:
     probs = as_array(probs, "probs", ndim=(1, 2))
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    cdf = np.cumsum(probs, axis=-1)
-    u = rng.random((*probs.shape[:-1], 1)) * cdf[..., -1:]
-    idx = np.sum(cdf <= u, axis=-1)
-    return np.minimum(idx, probs.shape[-1] - 1).astype(np.int64)
+    return draw(probs, rng)
+
+
+def draw(q, rng):
+    r"""Inverse-CDF sampling without checks.
+
+    The smallest :math:`i` with :math:`\sum_{j \le i} q_j > u`,
+    :math:`u \sim U[0, 1)`, for ``q`` ``[..., V]``; returns int64 ``[...]``.
+    """
+    cdf = np.cumsum(q, axis=-1)  # [..., V]
+    u = rng.random((*q.shape[:-1], 1)) * cdf[..., -1:]  # [..., 1], times the total
+    i = np.sum(cdf <= u, axis=-1)  # [...]: how many cumulative sums are <= u
+    return np.minimum(i, q.shape[-1] - 1).astype(np.int64)  # rounding at the end

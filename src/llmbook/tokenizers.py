@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from ._checks import integer
 
-__all__ = ["BPETokenizer", "pre_tokenize"]
+__all__ = ["BPETokenizer", "apply_merges", "pre_tokenize"]
 
 _CHUNK = re.compile(r"\s+|\w+|[^\w\s]+")
 
@@ -90,12 +91,13 @@ class BPETokenizer:
         self._cache: dict[str, list[int]] = {}
 
     def _add_merge(self, a: int, b: int) -> int:
-        n = len(self.vocab)
+        """Learn the merge ``(a, b)``: vocabulary <- vocabulary + {ab}; returns its id."""
+        n = len(self.vocab)  # the new token's id
         if not (0 <= a < n and 0 <= b < n):
             raise ValueError(f"merge ({a}, {b}) refers to an id outside [0, {n - 1}]")
-        self.ranks[(a, b)] = len(self.merges)
+        self.ranks[(a, b)] = len(self.merges)  # its rank: when it was learned
         self.merges.append((a, b))
-        self.vocab.append(self.vocab[a] + self.vocab[b])
+        self.vocab.append(self.vocab[a] + self.vocab[b])  # bytes of a, then of b
         return n
 
     @property
@@ -174,13 +176,7 @@ class BPETokenizer:
         cached = self._cache.get(chunk)
         if cached is not None:
             return cached
-        ids = list(chunk.encode("utf-8", "surrogatepass"))
-        ranks = self.ranks
-        while len(ids) > 1:
-            pair = min(itertools.pairwise(ids), key=lambda p: ranks.get(p, float("inf")))
-            if pair not in ranks:
-                break
-            ids = _merge(ids, pair, 256 + ranks[pair])[0]
+        ids = apply_merges(list(chunk.encode("utf-8", "surrogatepass")), self.ranks)
         if len(self._cache) < 100_000:
             self._cache[chunk] = ids
         return ids
@@ -225,6 +221,21 @@ class BPETokenizer:
             except UnicodeDecodeError:
                 out.append("".join(f"<{x:02x}>" for x in b))
         return out
+
+
+def apply_merges(ids: list[int], ranks: dict[tuple[int, int], int]) -> list[int]:
+    """Encode one chunk's bytes ``ids`` by replaying the merges, earliest first.
+
+    ``ranks[(a, b)] = r`` when ``(a, b)`` was merge number ``r``, which made id
+    ``256 + r``.
+    """
+    while len(ids) > 1:
+        # the adjacent pair learned earliest (rank inf: never learned)
+        pair = min(itertools.pairwise(ids), key=lambda ab: ranks.get(ab, math.inf))
+        if pair not in ranks:
+            return ids  # no adjacent pair was ever merged: done
+        ids = _merge(ids, pair, 256 + ranks[pair])[0]  # every (a, b) -> new id
+    return ids
 
 
 def _merge(ids: list[int], pair: tuple[int, int], new_id: int):

@@ -89,17 +89,56 @@ def _widths(d_model, n_head, n_kv_head, d_head):
     return n_head * d_head, n_kv_head * d_head
 
 
-def _block(d, d_ff, w_q, w_kv, norm, mlp, bias, n_expert):
-    """Parameters of one block, validated arguments."""
-    attention = d * w_q + 2 * d * w_kv + w_q * d  # W_q [d, w_q], W_k, W_v [d, w_kv], W_o [w_q, d]
-    n_matrices = 2 if mlp == "gelu" else 3
-    ffn = n_matrices * d * d_ff  # W_1, W_2 (and the gate's W)
+def _block_parameters(d, d_ff, w_q=None, w_kv=None, norm="layernorm", mlp="gelu", bias=True,
+                      n_expert=1) -> int:  # fmt: skip
+    r"""Parameters of one block without checks: :math:`12d^2 + 13d` for GPT-2's (``d_ff = 4d``).
+
+    The attention's query/output width ``w_q`` and key/value width ``w_kv`` default to
+    ``d``; a gated ``mlp`` has three matrices; ``n_expert`` copies of the feed-forward
+    network share one router.
+    """
+    w_q = d if w_q is None else w_q
+    w_kv = w_q if w_kv is None else w_kv
+    attention = 2 * d * w_q + 2 * d * w_kv  # W_q, W_o [d, w_q]; W_k, W_v [d, w_kv]
+    n_mat = 2 if mlp == "gelu" else 3  # W_1, W_2 (and the gate's W_3)
+    ffn = n_mat * d * d_ff
     if bias:
-        attention += w_q + 2 * w_kv + d
-        ffn += (n_matrices - 1) * d_ff + d
-    router = d * n_expert if n_expert > 1 else 0  # [d, n_expert], no bias
-    norms = 2 * _norm(d, norm, bias)
+        attention += w_q + 2 * w_kv + d  # b_q, b_k, b_v, b_o
+        ffn += (n_mat - 1) * d_ff + d  # b_1 (and b_3), b_2
+    router = d * n_expert if n_expert > 1 else 0  # [d, E], no bias
+    norms = 2 * _norm(d, norm, bias)  # the block's two norms
     return attention + n_expert * ffn + router + norms
+
+
+def _parameters(L, d, V, n_ctx, block, final_norm, tied=True, learned=True) -> int:
+    r"""Parameters of a decoder without checks.
+
+    :math:`N = Vd + n_{ctx}d + L \cdot \text{block} + \text{final norm}`, plus :math:`dV`
+    if the output layer is not tied to the token embeddings; no :math:`n_{ctx}d` when the
+    positions are not learned (sinusoids, RoPE).
+    """
+    tokens = V * d  # E [V, d]
+    positions = n_ctx * d if learned else 0  # P [n_ctx, d]
+    blocks = L * block  # L blocks of `block` parameters each
+    output = 0 if tied else d * V  # the output layer reuses E when tied
+    return tokens + positions + blocks + final_norm + output
+
+
+def _forward_flops(L, d, V, n_ctx, d_ff, w_q=None, w_kv=None, n_mat=2, k=1, n_expert=1):
+    r"""Forward FLOPs per token without checks.
+
+    :math:`C = L\,(8d^2 + 4 n_{ctx} d + 4 d\,d_{ff}) + 2dV` for GPT-2's block, counting
+    :math:`2mn` for a vector times an :math:`m \times n` matrix; ``k`` of ``n_expert``
+    feed-forward networks run per token.
+    """
+    w_q = d if w_q is None else w_q
+    w_kv = w_q if w_kv is None else w_kv
+    projections = 2 * (2 * d * w_q + 2 * d * w_kv)  # W_q, W_o, W_k, W_v
+    attention = 2 * 2 * n_ctx * w_q  # scores q . k_j, and sum_j a_j v_j, j < n_ctx
+    feed_forward = k * 2 * n_mat * d * d_ff  # W_1, W_2 (, W_3) of k experts
+    router = 2 * d * n_expert if n_expert > 1 else 0  # z = x W_r
+    logits = 2 * d * V  # z = h E^T
+    return L * (projections + attention + feed_forward + router) + logits
 
 
 def _norm(d, norm, bias):
@@ -142,7 +181,8 @@ def block_parameter_count(
     w_q, w_kv = _widths(d, n_head, n_kv_head, d_head)
     _choice(norm, "norm", NORMS)
     _choice(mlp, "mlp", MLPS)
-    return _block(d, d_ff, w_q, w_kv, norm, mlp, bool(bias), positive_int(n_expert, "n_expert"))
+    n_expert = positive_int(n_expert, "n_expert")
+    return _block_parameters(d, d_ff, w_q, w_kv, norm, mlp, bool(bias), n_expert)
 
 
 def parameter_count(
@@ -197,10 +237,8 @@ def parameter_count(
     positive_int(n_vocab, "n_vocab")
     positive_int(n_ctx, "n_ctx")
     learned = _choice(positions, "positions", POSITIONS) == "learned"
-    n = n_vocab * d + (n_ctx * d if learned else 0) + n_layer * block + _norm(d, norm, bias)
-    if not tied_embeddings:
-        n += d * n_vocab
-    return n
+    final_norm = _norm(d, norm, bias)
+    return _parameters(n_layer, d, n_vocab, n_ctx, block, final_norm, tied_embeddings, learned)
 
 
 def flops_per_token(
@@ -256,11 +294,9 @@ def flops_per_token(
     if k > n_expert:
         raise ValueError(f"experts_per_token ({k}) must be <= n_expert ({n_expert})")
     n_matrices = 2 if _choice(mlp, "mlp", MLPS) == "gelu" else 3
-    d = d_model
-    router = 2 * d * n_expert if n_expert > 1 else 0
-    per_layer = 2 * (2 * d * w_q + 2 * d * w_kv) + 4 * n_ctx * w_q
-    per_layer += k * 2 * n_matrices * d * d_ff + router
-    forward = n_layer * per_layer + 2 * d * n_vocab
+    forward = _forward_flops(
+        n_layer, d_model, n_vocab, n_ctx, d_ff, w_q, w_kv, n_matrices, k, n_expert
+    )
     return 3 * forward if training else forward
 
 
