@@ -218,7 +218,16 @@ def _jobs(value) -> int:
 
 
 def _parallel_reading(app, env, docnames) -> None:
-    """Read (and so execute) the notebooks in ``book_jobs`` processes."""
+    """Read (and so execute) the notebooks in ``book_jobs`` processes.
+
+    The execution cache's database is created here, in the main process: two reading
+    processes that both find it missing would both try to create its tables.
+    """
+    if app.config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        cache_path = Path(app.config.nb_execution_cache_path or ".jupyter_cache")
+        get_cache(str(cache_path)).list_cache_records()
     for name in PARALLEL_SAFE:
         ext = app.extensions.get(name)
         if ext is not None:
