@@ -39,10 +39,11 @@ __all__ = [
 
 
 def _inputs(X, *W):
-    """``X`` as a float array ``[..., T, d]`` and the projections ``[d, d_k]`` (or ``[d, d_v]``)."""
+    """``X`` ``[..., T, d]`` as floats, and the projections, checked against it."""
     X = as_float(X, "X", ndim=(2, 3, 4))
-    W = [as_float(w, name, ndim=(2,)) for w, name in zip(W, ("W_q", "W_k", "W_v"), strict=False)]
-    for w, name in zip(W, ("W_q", "W_k", "W_v"), strict=False):
+    names = ("W_q", "W_k", "W_v")[: len(W)]
+    W = [as_float(w, name, ndim=(2,)) for w, name in zip(W, names, strict=True)]
+    for w, name in zip(W, names, strict=True):
         if w.shape[0] != X.shape[-1]:
             raise ValueError(f"{name} must have {X.shape[-1]} rows (X's width), got {w.shape}")
     if W and W[0].shape[1] != W[1].shape[1]:
@@ -50,40 +51,38 @@ def _inputs(X, *W):
     return X, W
 
 
-def _T(M):
-    return np.swapaxes(M, -1, -2)  # transpose of the last two axes
-
-
 def dot_product_attention(X):
-    r"""Step 1, no trainable weights: :math:`A = \operatorname{softmax}(XX^\top)`, :math:`Z = AX`.
+    r"""Step 1, no weights to learn: :math:`Z = \operatorname{softmax}(XX^\top)X`.
 
     Args:
         X: inputs ``[..., T, d]``.
     Returns:
-        ``(Z, A)``: context vectors ``[..., T, d]`` and weights ``[..., T, T]``.
+        ``(Z, A)``: context vectors ``[..., T, d]``, weights ``[..., T, T]``.
     Raises:
         ValueError: ``X`` not 2- to 4-D, empty, or not finite.
     """
     X, _ = _inputs(X)
-    S = X @ _T(X)  # [..., T, T]: s_ij = x_i . x_j
+    S = X @ X.swapaxes(-1, -2)  # [..., T, T]: s_ij = x_i . x_j
     A = softmax(S)  # [..., T, T]: a_ij, each row sums to 1
     Z = A @ X  # [..., T, d]: z_i = sum_j a_ij x_j
     return Z, A
 
 
 def projected_attention(X, W_q, W_k, W_v):
-    r"""Step 2, learned projections: :math:`O = \operatorname{softmax}(QK^\top)V`, :math:`Q = XW_Q` ...
+    r"""Step 2, projections: :math:`O = \operatorname{softmax}(QK^\top)V`.
+
+    :math:`Q = XW_Q`, :math:`K = XW_K`, :math:`V = XW_V`.
 
     Args:
         X: inputs ``[..., T, d]``; W_q, W_k: ``[d, d_k]``; W_v: ``[d, d_v]``.
     Returns:
-        ``(O, A)``: outputs ``[..., T, d_v]`` and weights ``[..., T, T]``.
+        ``(O, A)``: outputs ``[..., T, d_v]``, weights ``[..., T, T]``.
     Raises:
         ValueError: bad shapes or non-finite numbers.
     """
     X, (W_q, W_k, W_v) = _inputs(X, W_q, W_k, W_v)
-    Q, K, V = X @ W_q, X @ W_k, X @ W_v  # [..., T, d_k], [..., T, d_k], [..., T, d_v]
-    S = Q @ _T(K)  # [..., T, T]: s_ij = q_i . k_j
+    Q, K, V = X @ W_q, X @ W_k, X @ W_v  # [..., T, d_k], [.., d_k], [.., d_v]
+    S = Q @ K.swapaxes(-1, -2)  # [..., T, T]: s_ij = q_i . k_j
     A = softmax(S)  # [..., T, T]
     return A @ V, A  # O [..., T, d_v]: o_i = sum_j a_ij v_j
 
@@ -94,22 +93,23 @@ def scaled_attention(X, W_q, W_k, W_v):
     Arguments, returns and errors as :func:`projected_attention`.
     """
     X, (W_q, W_k, W_v) = _inputs(X, W_q, W_k, W_v)
-    Q, K, V = X @ W_q, X @ W_k, X @ W_v  # [..., T, d_k], [..., T, d_k], [..., T, d_v]
+    Q, K, V = X @ W_q, X @ W_k, X @ W_v  # [..., T, d_k], [.., d_k], [.., d_v]
     d_k = K.shape[-1]
-    S = Q @ _T(K) / math.sqrt(d_k)  # [..., T, T]: variance ~1 whatever d_k
+    S = Q @ K.swapaxes(-1, -2) / math.sqrt(d_k)  # [..., T, T]: variance ~1
     A = softmax(S)  # [..., T, T]
     return A @ V, A  # [..., T, d_v]
 
 
 def causal_attention(X, W_q, W_k, W_v):
-    r"""Step 4, causal: :math:`O = \operatorname{softmax}(QK^\top/\sqrt{d_k} + M)V`, :math:`M_{ij} = -\infty` for :math:`j > i`.
+    r"""Step 4, causal: :math:`O = \operatorname{softmax}(QK^\top/\sqrt{d_k} + M)V`.
 
-    Arguments, returns and errors as :func:`projected_attention`; ``A`` is lower-triangular.
+    :math:`M_{ij} = -\infty` for :math:`j > i`, so ``A`` is lower-triangular.
+    Arguments, returns and errors as :func:`projected_attention`.
     """
     X, (W_q, W_k, W_v) = _inputs(X, W_q, W_k, W_v)
-    Q, K, V = X @ W_q, X @ W_k, X @ W_v  # [..., T, d_k], [..., T, d_k], [..., T, d_v]
+    Q, K, V = X @ W_q, X @ W_k, X @ W_v  # [..., T, d_k], [.., d_k], [.., d_v]
     T, d_k = X.shape[-2], K.shape[-1]
-    S = Q @ _T(K) / math.sqrt(d_k)  # [..., T, T]
+    S = Q @ K.swapaxes(-1, -2) / math.sqrt(d_k)  # [..., T, T]
     S = np.where(causal(T, T), S, -np.inf)  # M_ij = -inf where j > i
     A = softmax(S)  # [..., T, T]: a_ij = 0 for j > i
     return A @ V, A  # [..., T, d_v]
@@ -122,16 +122,17 @@ def _heads(X, p, h):
 
 
 def causal_multi_head_attention(X, p: dict, h: int):
-    r"""Step 5, :math:`h` causal heads of width :math:`d_h = d/h`, mixed by :math:`W_O`.
+    r"""Step 5, :math:`h` causal heads of width :math:`d_h = d/h`, mixed by W_O.
 
-    :math:`\operatorname{head}_j = \operatorname{softmax}(Q^{(j)}K^{(j)\top}/\sqrt{d_h} + M)V^{(j)}`,
-    :math:`Y = [\operatorname{head}_1, \dots, \operatorname{head}_h] W_O + \mathbf b_O`.
+    :math:`\mathrm{head}_j = \mathrm{softmax}(Q^{(j)}K^{(j)\top}/\sqrt{d_h}
+    + M)V^{(j)}`, :math:`Y = [\mathrm{head}_1, \dots, \mathrm{head}_h]
+    W_O + \mathbf b_O`.
 
     Args:
         X: inputs ``[..., T, d]``; p: weights as from
-        :func:`llmbook.attention.init_attention_params`; h: heads, dividing ``d``.
+        :func:`llmbook.attention.init_attention_params`; h: heads, dividing d.
     Returns:
-        ``(Y, A)``: outputs ``[..., T, d]`` and weights ``[..., h, T, T]``.
+        ``(Y, A)``: outputs ``[..., T, d]``, weights ``[..., h, T, T]``.
     Raises:
         TypeError, ValueError: bad shapes, parameters or ``h``.
     """
@@ -140,23 +141,25 @@ def causal_multi_head_attention(X, p: dict, h: int):
     K = split_heads(matmul(X, p["W_k"]) + p["b_k"], h)  # [..., h, T, d_h]
     V = split_heads(matmul(X, p["W_v"]) + p["b_v"], h)  # [..., h, T, d_h]
     T, d_h = X.shape[-2], Q.shape[-1]
-    S = Q @ _T(K) / math.sqrt(d_h)  # [..., h, T, T]: every head at once
+    S = Q @ K.swapaxes(-1, -2) / math.sqrt(d_h)  # [..., h, T, T]: all heads
     A = softmax(np.where(causal(T, T), S, -np.inf))  # [..., h, T, T]
     heads = merge_heads(A @ V)  # [..., T, d]: [head_1, ..., head_h]
     return matmul(heads, p["W_o"]) + p["b_o"], A  # Y [..., T, d]
 
 
 def causal_multi_head_attention_dropout(X, p: dict, h: int, rate: float, seed=0):
-    r"""Step 6, dropout on the weights: :math:`\tilde A = M \odot A / (1 - p)` replaces :math:`A`.
+    r"""Step 6, dropout on the weights: :math:`M \odot A / (1 - r)` replaces A.
 
-    In training each weight :math:`a_{ij}` is kept with probability :math:`1 - p` and scaled
-    by :math:`1/(1-p)` (:func:`llmbook.regularization.dropout`); ``rate=0`` is step 5.
+    In training each weight :math:`a_{ij}` is kept with probability 1 - r and
+    scaled by 1/(1 - r) (:func:`llmbook.regularization.dropout`); ``rate=0``
+    is step 5.
 
     Args:
-        X, p, h: as :func:`causal_multi_head_attention`; rate: the drop probability
-        :math:`p \in [0, 1)`; seed: seeds the keep-mask :math:`M`.
+        X, p, h: as :func:`causal_multi_head_attention`; rate: the drop
+        probability r, in [0, 1); seed: seeds the keep-mask :math:`M`.
     Returns:
-        ``(Y, A_drop)``: outputs ``[..., T, d]`` and the weights after dropout ``[..., h, T, T]``.
+        ``(Y, A_drop)``: outputs ``[..., T, d]``, weights after dropout
+        ``[..., h, T, T]``.
     Raises:
         TypeError, ValueError: as step 5, or ``rate`` outside [0, 1).
     """
@@ -165,8 +168,9 @@ def causal_multi_head_attention_dropout(X, p: dict, h: int, rate: float, seed=0)
     K = split_heads(matmul(X, p["W_k"]) + p["b_k"], h)  # [..., h, T, d_h]
     V = split_heads(matmul(X, p["W_v"]) + p["b_v"], h)  # [..., h, T, d_h]
     T, d_h = X.shape[-2], Q.shape[-1]
-    S = Q @ _T(K) / math.sqrt(d_h)  # [..., h, T, T]
+    S = Q @ K.swapaxes(-1, -2) / math.sqrt(d_h)  # [..., h, T, T]
     A = softmax(np.where(causal(T, T), S, -np.inf))  # [..., h, T, T]
-    A = dropout(A, dropout_mask(A.shape, rate, seed), rate)  # [..., h, T, T]: M * A / (1 - p)
+    M = dropout_mask(A.shape, rate, seed)  # [..., h, T, T]: 1 keep, 0 drop
+    A = dropout(A, M, rate)  # [..., h, T, T]: M * A / (1 - r)
     heads = merge_heads(A @ V)  # [..., T, d]
     return matmul(heads, p["W_o"]) + p["b_o"], A  # Y [..., T, d]
