@@ -63,13 +63,38 @@ def test_mha_matches_keras(keras, rng, d, h, causal):
     np.testing.assert_allclose(weights, np.asarray(scores), atol=1e-6, rtol=0)
 
 
-def test_cross_attention_with_different_lengths_matches_keras(keras, rng):
-    d, h = 12, 2
-    x_q, x_kv = rng.normal(size=(3, 4, d)), rng.normal(size=(3, 7, d))
+@pytest.mark.parametrize(("d", "h", "T_q", "T_k"), [(12, 2, 4, 7), (16, 4, 6, 3), (8, 1, 1, 5)])
+def test_cross_attention_with_different_lengths_matches_keras(keras, rng, d, h, T_q, T_k):
+    """Queries from one sequence, keys and values from another (T_q != T_k), as a decoder
+    reads an encoder: Keras's ``layer(query, value)`` uses ``value`` as the keys too.
+
+    Tolerance. Both sides run in float64, but Keras multiplies Q by ``ops.cast(1/sqrt(d_h),
+    float64)``, and a Python float becomes a float32 tensor before that cast: its scale is
+    1/sqrt(d_h) rounded to float32 (relative error up to 6e-8; exact when d_h is a power of
+    4, e.g. 1/sqrt(4) = 0.5). So (1) with our temperature set to undo that rounding, the two
+    agree to 1e-12 (what is left is float64 rounding in another order of sums, about
+    1e-15); (2) as they stand, to 1e-6, scores of order 1 times 6e-8. A wrong scale, head
+    split or a swap of the two inputs changes the outputs by order 0.1 (the last check).
+    """
+    x_q, x_kv = rng.normal(size=(3, T_q, d)), rng.normal(size=(3, T_k, d))
     p = _random_params(rng, d)
     layer = _keras_mha(keras, p, d, h)
-    ours, _ = att.multi_head_attention(x_q, x_kv, p, h)
-    np.testing.assert_allclose(ours, np.asarray(layer(x_q, x_kv)), atol=1e-6, rtol=0)
+    theirs, scores = layer(x_q, x_kv, return_attention_scores=True)
+    theirs, scores = np.asarray(theirs), np.asarray(scores)
+    d_h = d // h
+    keras_scale = float(np.float32(1 / np.sqrt(d_h)))  # the scale Keras multiplies by
+    tau = 1 / (np.sqrt(d_h) * keras_scale)  # our scale 1/(tau sqrt(d_h)) is then keras_scale
+    ours, weights = att.multi_head_attention(x_q, x_kv, p, h, temperature=tau)
+    assert weights.shape == scores.shape == (3, h, T_q, T_k)
+    np.testing.assert_allclose(ours, theirs, atol=1e-12, rtol=0)
+    np.testing.assert_allclose(weights, scores, atol=1e-12, rtol=0)
+    ours, weights = att.multi_head_attention(x_q, x_kv, p, h)
+    np.testing.assert_allclose(ours, theirs, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(weights, scores, atol=1e-6, rtol=0)
+    # the test can tell the inputs apart: self-attention on x_q is a different output
+    if T_k > 1:
+        selfish, _ = att.multi_head_attention(x_q, x_q, p, h)
+        assert np.max(np.abs(selfish - theirs)) > 1e-2
 
 
 def test_attention_by_hand():

@@ -25,6 +25,14 @@ CHAPTER_NAMES = {
         "multi_head_attention",
         "scaled_dot_product_attention",
     ],
+    "attention_steps": [
+        "causal_attention",
+        "causal_multi_head_attention",
+        "causal_multi_head_attention_dropout",
+        "dot_product_attention",
+        "projected_attention",
+        "scaled_attention",
+    ],
     "backprop": ["single_neuron_step", "train_single_neuron"],
     "block": [
         "block_backward",

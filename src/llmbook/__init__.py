@@ -41,6 +41,7 @@ Scale (chapter 8) and the Transformer (Part II):
 - :mod:`llmbook.tokenizers` -- byte-level BPE (characters: :meth:`llmbook.text.Vocabulary.of_characters`).
 - :mod:`llmbook.positional` -- sinusoidal and learned positions.
 - :mod:`llmbook.attention` -- scaled dot-product and multi-head attention, with backward passes.
+- :mod:`llmbook.attention_steps` -- self-attention built one idea at a time (chapter 13).
 - :mod:`llmbook.block` -- layer normalisation, feed-forward and the decoder block.
 - :mod:`llmbook.gpt` -- a tiny GPT in numpy: training and generation with a KV cache.
 - :mod:`llmbook.keras_gpt` -- the same model in Keras.
