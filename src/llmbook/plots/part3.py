@@ -135,10 +135,12 @@ def moe_routing_figure(values: dict, dpi=72, pyplot: bool = False):
     ax1.set_xlabel("expert", fontsize=8)
     ax1.set_ylabel("assignments", fontsize=8)
     ax1.set_xticks(range(E))
-    ax1.set_ylim(0, N)
     ax1.legend(fontsize=7, loc="upper right", framealpha=0.9)
     for ax in (ax0, ax1):
         ax.tick_params(labelsize=7)
+    # What an update moves; the axes, ticks, colour bar and legends are drawn once.
+    art["dynamic"] = [art["image"], art["drops"], *art["kept_bars"], *art["drop_bars"],
+                      art["cap"], ax0.title, ax1.title]  # fmt: skip
     fig.llmbook_artists = art
     update_moe_routing(fig, values)
     fig.tight_layout(pad=0.4, w_pad=0.6)
@@ -163,8 +165,14 @@ def update_moe_routing(fig, values: dict):
     cap = values["capacity"]
     art["cap"].set_visible(cap is not None)
     art["cap"].set_ydata([cap or 0, cap or 0])
-    top = max(int(np.max(kept + dropped)), cap or 0)
-    art["ax1"].set_ylim(0, 1.25 * top + 1)
+    # The axis holds 0.6 N assignments, more only when the bars need it, so that it rarely
+    # changes as the controls move (a change redraws the whole figure); a capacity above
+    # it is given in the title.
+    top = max(0.6 * art["shape"][1], 1.15 * int(np.max(kept + dropped)) + 1)
+    top = 4 * int(np.ceil(top / 4))
+    if static_changed(art, (top,)):
+        art["ax1"].set_ylim(0, top)
     art["ax0"].set_title(values["title"], fontsize=8)
-    art["ax1"].set_title(f"C = {cap}" if cap is not None else "no capacity limit", fontsize=8)
+    above = " (above the axis)" if cap is not None and cap > top else ""
+    art["ax1"].set_title("no capacity limit" if cap is None else f"C = {cap}{above}", fontsize=8)
     return fig
