@@ -153,6 +153,10 @@ def test_moe_values_agree_with_the_package(k, c):
     assert r["aux"] == pytest.approx(moe.load_balancing_loss(routing.logits, routing.experts))
     if c == E / k:  # C = N and a token picks an expert at most once: nothing can be dropped
         assert r["n_dropped"] == 0
+    if k == 1:  # a token's only assignment dropped: it passes through
+        assert r["passed_through"] == r["n_dropped"]
+    # the balancing loss scores the router's choices, before the capacity
+    assert r["aux"] == widgets.moe_values(x, W_r, k=k, capacity_factor=None)["aux"]
 
 
 def test_moe_values_without_capacity_and_bad_input():
