@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from llmbook import moe, widgets
+from llmbook import moe, plots, widgets
 
 PNG = b"\x89PNG"
 
@@ -93,9 +93,12 @@ def test_rope_explorer_strip_has_a_frame_per_position_key_and_pair():
     rng = np.random.default_rng(1)
     q, k = rng.normal(size=8), rng.normal(size=8)
     frame = box.stacks[2].children[4]  # n = 3, pair 0, m = 4
-    assert bytes(frame.children[0].value).startswith(PNG)
+    assert bytes(frame.value).startswith(PNG)  # the figure alone: its titles give the numbers
     score = _score_by_hand(q, k, 4, 3)
-    assert f"{score:.4g}" in frame.children[1].value
+    render = widgets.rope_values(q, k, 4, 3, pair=0, positions=5)
+    assert render["score"] == pytest.approx(score, abs=1e-12)
+    fig = plots.rope_rotation_figure(render)
+    assert f"score {score:.3f} at m − n = 1" in fig.axes[1].get_title()
     pairs = {(lk.source[0], lk.target[0]) for lk in box.links}
     assert all((box.slider, s) in pairs for s in box.stacks)
 

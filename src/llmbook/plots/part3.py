@@ -30,7 +30,7 @@ def rope_rotation_figure(values: dict, dpi=72, pyplot: bool = False):
     Args:
         values: a dict as from :func:`llmbook.widgets.rope_values`: ``q_pair``, ``k_pair``
             (``[2]``, unrotated), ``q_pair_m``, ``k_pair_n`` (``[2]``, rotated), ``m``, ``n``,
-            ``pair``, ``grid_offsets`` and ``grid_scores`` (``[P, P]``: :math:`m' - n'` and
+            ``pair``, ``theta``, ``angle``, ``grid_offsets`` and ``grid_scores`` (``[P, P]``: :math:`m' - n'` and
             the score of every pair of positions), ``score``.
         dpi: resolution.
         pyplot: make the figure through pyplot (a chapter's figure) or standalone.
@@ -92,7 +92,10 @@ def update_rope_rotation(fig, values: dict):
     same = offsets == m - n
     art["same"].set_data(offsets[same], scores[same])
     art["now"].set_data([m - n], [values["score"]])
-    ax0.set_title(f"pair {values['pair']}: q turned by mθ, k by nθ", fontsize=8)
+    i, angle = values["pair"], values["angle"]
+    ax0.set_title(
+        f"pair {i}, θ = {values['theta']:.3g}: angle (m − n)θ = {angle:.2f} rad", fontsize=8
+    )
     ax1.set_title(f"m = {m}, n = {n}: score {values['score']:.3f} at m − n = {m - n}", fontsize=8)
     return fig
 

@@ -160,7 +160,9 @@ def rope_explorer(d_head: int = 8, positions: int = 8, key_positions=(0, 3, 6), 
     strip = None
     if kernel_free_strip:
         ms = list(range(positions))
-        render = frames(lambda m, n, i: compute(seed, m, n, i), _rope_draw, _rope_readout)
+        # No readout beside the frames: the titles carry the score, m − n and the angle, and
+        # a readout per frame would add about a third to the strip's weight on the page.
+        render = frames(lambda m, n, i: compute(seed, m, n, i), _rope_draw)
         strip = kernel_free(render, ms, description="query position m",
                             options={"key position n": list(key_positions), "pair i": list(pairs)},
                             initial=min(5, positions - 1), play=True)  # fmt: skip
