@@ -43,6 +43,15 @@ SEQUENCES = {
     + [{"temperature": t} for t in (0.5, 2.0, 1.0)]
     + [{"mask": m} for m in ("none", "causal")]
     + [{"sentence": s} for s in ("中国人民", "经济发展是硬道理。" * 7, "新年好")],
+    "rope": [{"m": m} for m in range(8)]
+    + [{"n": n} for n in (0, 3, 6, 7)]
+    + [{"pair": i} for i in (1, 2, 3, 0)]
+    + [{"seed": s} for s in (1, 2, 0)],
+    "moe": [{"capacity_factor": c} for c in (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0)]
+    + [{"k": k} for k in (1, 3, 2)]
+    + [{"seed": s} for s in (1, 2, 0)]
+    + [{"limit": v} for v in (False, True)]
+    + [{"n_tokens": n} for n in (64, 32)],
 }
 
 

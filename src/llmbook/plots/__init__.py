@@ -13,6 +13,8 @@ values to the numbers it is drawn from.
 - :mod:`llmbook.plots.scale` -- published model sizes (chapter 8).
 - :mod:`llmbook.plots.transformer` -- positional encodings, next-token distributions,
   attention maps (Part II).
+- :mod:`llmbook.plots.part3` -- a rotary pair turning with the position, expert routing
+  (Part III's explorers).
 
 A chapter's figure is made through pyplot, so that the notebook shows it; an explorer's
 figure (``pyplot=False``) is a standalone :class:`matplotlib.figure.Figure`.
@@ -39,6 +41,12 @@ from .neuron import (
     update_loss_comparison,
     update_training,
 )
+from .part3 import (
+    moe_routing_figure,
+    rope_rotation_figure,
+    update_moe_routing,
+    update_rope_rotation,
+)
 from .scale import model_sizes_figure, tokens_per_parameter_figure
 from .transformer import (
     attention_map_figure,
@@ -59,10 +67,12 @@ __all__ = [
     "loss_comparison_figure",
     "loss_curve_figure",
     "model_sizes_figure",
+    "moe_routing_figure",
     "next_token_figure",
     "ngram_sparsity_figure",
     "playground_figure",
     "positional_encoding_figure",
+    "rope_rotation_figure",
     "tokens_per_parameter_figure",
     "training_and_decision_figure",
     "training_figure",
@@ -71,6 +81,8 @@ __all__ = [
     "update_attention_map",
     "update_descent",
     "update_loss_comparison",
+    "update_moe_routing",
     "update_playground",
+    "update_rope_rotation",
     "update_training",
 ]

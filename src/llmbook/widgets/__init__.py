@@ -14,6 +14,10 @@ and every picture from :mod:`llmbook.plots`.
 - :mod:`llmbook.widgets.playground` -- :func:`playground_explorer`, a small network on 2-D data.
 - :mod:`llmbook.widgets.sampling` -- :func:`sampling_explorer`: temperature, top-k, top-p.
 - :mod:`llmbook.widgets.attention` -- :func:`attention_explorer`: a trained GPT's attention maps.
+- :mod:`llmbook.widgets.rope` -- :func:`rope_explorer`: rotary positions, the score against
+  :math:`m - n`.
+- :mod:`llmbook.widgets.moe` -- :func:`moe_explorer`: mixture-of-experts routing, load and
+  capacity.
 
 A new explorer is a new module here: three functions (values, draw, readout) and the
 controls, as in :mod:`llmbook.widgets.core`'s docstring.
@@ -40,8 +44,10 @@ from .learning import (
     loss_explorer,
     loss_values,
 )
+from .moe import moe_batch, moe_explorer, moe_values
 from .neuron import activation_explorer, activation_values, neuron_explorer, neuron_values
 from .playground import playground_explorer, playground_values
+from .rope import rope_explorer, rope_values
 from .sampling import sampling_explorer, sampling_values
 
 __all__ = [
@@ -65,11 +71,16 @@ __all__ = [
     "learning_rate_values",
     "loss_explorer",
     "loss_values",
+    "moe_batch",
+    "moe_explorer",
+    "moe_values",
     "neuron_explorer",
     "neuron_values",
     "playground_explorer",
     "playground_values",
     "readout_table",
+    "rope_explorer",
+    "rope_values",
     "sampling_explorer",
     "sampling_values",
     "slider",
