@@ -38,6 +38,7 @@ __all__ = [
     "mha_backward",
     "mha_forward",
     "multi_head_attention",
+    "projections_backward",
     "scaled_dot_product_attention",
     "sdpa_backward",
 ]
@@ -291,9 +292,20 @@ def mha_backward(dY, cache: dict):
         dO, cache["Q"], cache["K"], cache["V"], cache["A"], cache["temperature"]
     )
     dq, dk, dv = merge_heads(dQ), merge_heads(dK), merge_heads(dV)  # [..., T, d]
-    for n, dz, x in (("q", dq, cache["x_q"]), ("k", dk, cache["x_kv"]), ("v", dv, cache["x_kv"])):
-        g[f"W_{n}"] = weight_grad(x, dz)
-        g[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
-    dx_q = matmul(dq, p["W_q"].T)
-    dx_kv = matmul(dk, p["W_k"].T) + matmul(dv, p["W_v"].T)
-    return dx_q, dx_kv, g
+    return projections_backward(dq, dk, dv, cache["x_q"], cache["x_kv"], p, g)
+
+
+def projections_backward(dq, dk, dv, x_q, x_kv, p: dict, grads: dict):
+    r"""Backward pass of the projections :math:`\mathbf q = \mathbf x_q W_q + \mathbf b_q`, and
+    the same for :math:`\mathbf k, \mathbf v` from :math:`\mathbf x_{kv}`, without checks.
+
+    ``dq`` ``[..., T_q, w_q]``, ``dk``/``dv`` ``[..., T_k, w_kv]`` are the gradients of the
+    projected queries, keys and values; ``grads`` receives ``W_q, b_q, W_k, …``. Returns
+    ``(dx_q, dx_kv, grads)``.
+    """
+    for n, dz, x in (("q", dq, x_q), ("k", dk, x_kv), ("v", dv, x_kv)):
+        grads[f"W_{n}"] = weight_grad(x, dz)  # x^T dz, summed over rows
+        grads[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
+    dx_q = matmul(dq, p["W_q"].T)  # [..., T_q, d]
+    dx_kv = matmul(dk, p["W_k"].T) + matmul(dv, p["W_v"].T)  # [..., T_k, d]
+    return dx_q, dx_kv, grads

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array
-from .attention import scaled_dot_product_attention, sdpa_backward
+from .attention import projections_backward, scaled_dot_product_attention, sdpa_backward
 from .kernels import matmul, merge_heads, split_heads, weight_grad
 
 __all__ = ["gqa_backward", "gqa_forward", "grouped_query_attention", "init_gqa_params"]
@@ -171,9 +171,4 @@ def gqa_backward(dY, cache: dict):
     dK, dV = dK.sum(axis=-3), dV.sum(axis=-3)  # a shared head sums its group: [..., g, T_k, d_h]
     dq = merge_heads(dQ.reshape(*dQ.shape[:-4], h, *dQ.shape[-2:]))  # [..., T_q, d]
     dk, dv = merge_heads(dK), merge_heads(dV)  # [..., T_k, g d_h]
-    for n, dz, x in (("q", dq, cache["x_q"]), ("k", dk, cache["x_kv"]), ("v", dv, cache["x_kv"])):
-        grads[f"W_{n}"] = weight_grad(x, dz)
-        grads[f"b_{n}"] = dz.reshape(-1, dz.shape[-1]).sum(0)
-    dx_q = matmul(dq, p["W_q"].T)
-    dx_kv = matmul(dk, p["W_k"].T) + matmul(dv, p["W_v"].T)
-    return dx_q, dx_kv, grads
+    return projections_backward(dq, dk, dv, cache["x_q"], cache["x_kv"], p, grads)
