@@ -99,3 +99,21 @@ def test_seed_results_per_seed_and_cached(data, tmp_path):
         sentiment.seed_results(data, "LSTM", 8, [0], cache=False)
     with pytest.raises(ValueError, match="seed"):
         sentiment.seed_results(data, "GRU", 8, [], cache=False)
+
+
+def test_summary_rows_and_figure_by_hand():
+    # two seeds at 0.6 and 0.8: mean 0.7, sample std sqrt(2 * 0.1^2 / 1) = 0.1414...
+    study = {"a": [{"accuracy": 0.6}, {"accuracy": 0.8}], "b": [{"accuracy": 0.75}]}
+    rows = sentiment.summary_rows(study)
+    assert rows[0][:2] == ("a", 2) and rows[0][2] == pytest.approx(0.7)
+    assert rows[0][3] == pytest.approx(np.sqrt(0.02)) and rows[0][4:] == (0.6, 0.8)
+    assert rows[1] == ("b", 1, 0.75, 0.0, 0.75, 0.75)
+    fig = sentiment.seed_figure(study)
+    assert len(fig.axes) == 1 and len(fig.axes[0].get_yticks()) == 2
+
+
+def test_compare_runs_logistic_once_and_recurrent_per_seed(data, tmp_path):
+    study = sentiment.compare(data, {"lr": ("logistic", None), "rnn": ("SimpleRNN", 6)},
+                              seeds=[0, 1], cache=tmp_path)  # fmt: skip
+    assert list(study) == ["lr", "rnn"]
+    assert [r["seed"] for r in study["lr"]] == [0] and [r["seed"] for r in study["rnn"]] == [0, 1]

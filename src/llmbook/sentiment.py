@@ -43,10 +43,13 @@ __all__ = [
     "DEFAULTS",
     "Data",
     "Settings",
+    "compare",
     "last_n",
     "mean_std",
     "prepare",
+    "seed_figure",
     "seed_results",
+    "summary_rows",
     "train_logistic",
     "train_recurrent",
 ]
@@ -273,3 +276,59 @@ def mean_std(values) -> tuple[float, float]:
     if a.size == 0 or not np.all(np.isfinite(a)):
         raise ValueError("mean_std needs at least one finite value")
     return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
+
+
+def compare(data: Data, configs, seeds=(0, 1, 2, 3, 4), cache=True) -> dict[str, list[dict]]:
+    """:func:`seed_results` for several models and inputs.
+
+    Args:
+        data: from :func:`prepare`.
+        configs: ``{name: (model, maxlen)}``, as the arguments of :func:`seed_results`;
+            logistic regression runs once (it has no seed), the others once per seed.
+        seeds: the seeds of the recurrent models.
+        cache: as in :func:`seed_results`.
+    Returns:
+        ``{name: [result per run]}`` in the order of ``configs``.
+    """
+    seeds = list(seeds)
+    return {
+        name: seed_results(data, model, maxlen, seeds[:1] if model == "logistic" else seeds, cache)
+        for name, (model, maxlen) in configs.items()
+    }
+
+
+def summary_rows(study: dict[str, list[dict]]) -> list[tuple[str, int, float, float, float, float]]:
+    """One row per configuration: ``(name, runs, mean, std, min, max)`` of the test accuracy.
+
+    The standard deviation is :func:`mean_std`'s (0 for a single run).
+    """
+    rows = []
+    for name, results in study.items():
+        acc = [r["accuracy"] for r in results]
+        m, sd = mean_std(acc)
+        rows.append((name, len(acc), m, sd, min(acc), max(acc)))
+    return rows
+
+
+def seed_figure(study: dict[str, list[dict]], title: str = ""):
+    """Each run's test accuracy as a dot, one row per configuration, with mean ± std as a bar.
+
+    Returns:
+        a :class:`matplotlib.figure.Figure`.
+    """
+    from matplotlib.figure import Figure
+
+    names = list(study)
+    fig = Figure(figsize=(7.0, 0.45 * len(names) + 1.0))
+    ax = fig.add_subplot()
+    for row, (name, m, sd) in enumerate((r[0], r[2], r[3]) for r in summary_rows(study)):
+        acc = [100 * r["accuracy"] for r in study[name]]
+        ax.plot(acc, [row] * len(acc), "o", color="C0", alpha=0.6, ms=5)
+        ax.errorbar(100 * m, row, xerr=100 * sd, fmt="|", color="k", ms=14, capsize=4)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel("test accuracy (%)  ·  dots: seeds, bar: mean ± std")
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
