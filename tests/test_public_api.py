@@ -54,6 +54,7 @@ CHAPTER_NAMES = {
         "training_flops",
     ],
     "corpus": ["peoples_daily_sentences", "peoples_daily_words", "sentiment_reviews", "stopwords"],
+    "decoding": ["beam_search", "compare_decoders", "distinct_n", "repeated_ngram_share"],
     "descent": ["regime"],
     "display": ["Table", "errata_table", "erratum", "trace_table"],
     "errata": ["ERRATA", "KINDS", "by_section", "count_rows"],
@@ -76,6 +77,15 @@ CHAPTER_NAMES = {
     "positional": ["learned_positions", "rotation_for_offset", "sinusoidal_encoding"],
     "retrieval": ["TfidfRetriever", "load_faq"],
     "sampling": ["next_token_distribution", "top_p_mask"],
+    "sentiment": [
+        "compare",
+        "mean_std",
+        "prepare",
+        "seed_figure",
+        "summary_rows",
+        "train_logistic",
+        "train_recurrent",
+    ],
     "splits": ["selection_optimism", "train_test_split"],
     "text": [
         "OOV",

@@ -22,6 +22,7 @@ Networks and their training (chapters 2, 3 and 5):
 - :mod:`llmbook.text` -- tokenisation, vocabularies (of words or characters), padding, bag-of-words.
 - :mod:`llmbook.logistic` -- logistic regression on (sparse) features by gradient descent.
 - :mod:`llmbook.evaluation` -- accuracy, confusion matrix, precision and recall.
+- :mod:`llmbook.sentiment` -- chapter 5's review classifiers over several seeds, cached.
 - :mod:`llmbook.toydata` -- two-dimensional toy data sets for the playground.
 
 Language before neural networks, and applications (chapters 1, 6 and 9):
@@ -47,6 +48,7 @@ Scale (chapter 8) and the Transformer (Part II):
 - :mod:`llmbook.keras_gpt` -- the same model in Keras.
 - :mod:`llmbook.tiny_gpt` -- the experiment of chapter 15: data, baselines, trained model.
 - :mod:`llmbook.sampling` -- temperature, top-k and top-p sampling.
+- :mod:`llmbook.decoding` -- beam search, and how repetitive generated text is.
 - :mod:`llmbook.transformer` -- parameter counts, FLOPs per token, memory.
 
 Today's architectures (Part III):
