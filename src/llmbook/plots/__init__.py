@@ -44,7 +44,9 @@ from .transformer import (
     attention_map_figure,
     next_token_figure,
     positional_encoding_figure,
+    token_label,
     update_attention_map,
+    update_next_token,
 )
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "ngram_sparsity_figure",
     "playground_figure",
     "positional_encoding_figure",
+    "token_label",
     "tokens_per_parameter_figure",
     "training_and_decision_figure",
     "training_figure",
@@ -71,6 +74,7 @@ __all__ = [
     "update_attention_map",
     "update_descent",
     "update_loss_comparison",
+    "update_next_token",
     "update_playground",
     "update_training",
 ]

@@ -84,7 +84,7 @@ def _attention_title(r) -> str:
     return f"block {r['block']}, head {r['head']}, τ = {r['temperature']:g}, {r['mask']} mask"
 
 
-def _attention_draw(fig, r, token_labels=False):
+def _attention_draw(fig, r, token_labels=True):
     labels = r["tokens"] if token_labels else None
     if fig is None:
         return plots.attention_map_figure(
@@ -94,20 +94,22 @@ def _attention_draw(fig, r, token_labels=False):
 
 
 def _attention_readout(r) -> str:
-    chars = " ".join(f"{i}:{html.escape(c)}" for i, c in enumerate(r["tokens"]))
+    chars = " ".join(
+        f"{i}:{html.escape(plots.token_label(c))}" for i, c in enumerate(r["tokens"])
+    )
     return f"<p style='max-width:22em'>{chars}</p>"
 
 
 def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0, 2.0),
-                       masks=("causal", "none"), token_labels: bool = False,
+                       masks=("causal", "none"), token_labels: bool = True,
                        kernel_free_strip: bool = True) -> Explorer:  # fmt: skip
     r"""The attention maps of a trained :mod:`llmbook.gpt` model.
 
     The kernel-free strip: toggle buttons pick a sentence, a mask and a softmax
     temperature; a slider steps through every (block, head) pair. Each frame is the head's
     attention weights (:func:`attention_maps`, from :func:`llmbook.gpt.attention_weights`),
-    with the scores divided by the temperature; the readout lists the characters by
-    position. The live part takes any sentence the reader types (:func:`attention_values`).
+    with the scores divided by the temperature, its axes labelled with the sentence's
+    tokens; the readout lists the characters by position. The live part takes any sentence the reader types (:func:`attention_values`).
 
     Args:
         params, cfg: the model (:func:`llmbook.gpt.init_params`, :class:`llmbook.gpt.GPTConfig`).
@@ -115,8 +117,8 @@ def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0
         sentences: strings of at most ``cfg.n_ctx`` characters.
         temperatures: softmax temperatures offered (1 is the model's own).
         masks: names from :data:`ATTENTION_MASKS` offered.
-        token_labels: write each token on the maps' axes (a font with the tokens' glyphs
-            must be available to matplotlib); else positions are numbered.
+        token_labels: write each token on the maps' axes (spaces and line breaks shown
+            as ``␣`` and ``↵``, :func:`llmbook.plots.token_label`); False numbers the positions.
         kernel_free_strip: build the precomputed strip (False: the live part alone).
     Returns:
         an :class:`Explorer`.

@@ -72,15 +72,12 @@ def _sampling_title(r) -> str:
     return f"τ = {r['temperature']:g}, " + (", ".join(cut) or "no truncation")
 
 
-def _sampling_draw(fig, r, k_shown):
+def _sampling_draw(fig, r, k_shown, tokens=None):
     if fig is None:
-        return plots.next_token_figure(r["q"], k_shown, title=_sampling_title(r), pyplot=False)
-    ax = fig.axes[0]
-    order = np.argsort(-r["q"], kind="stable")[: len(ax.patches)]
-    for bar, height in zip(ax.patches, r["q"][order], strict=True):
-        bar.set_height(height)
-    ax.set_title(_sampling_title(r), fontsize=10)
-    return fig
+        return plots.next_token_figure(
+            r["q"], k_shown, title=_sampling_title(r), tokens=tokens, pyplot=False
+        )
+    return plots.update_next_token(fig, r["q"], _sampling_title(r), tokens=tokens)
 
 
 def _sampling_readout(r, tokens, k_shown):
@@ -98,13 +95,13 @@ def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2
     The kernel-free strip: a slider picks the temperature :math:`\tau`, toggle buttons the
     truncation (none, top-k, top-p); each frame shows
     :func:`llmbook.sampling.next_token_distribution` as bars
-    (:func:`llmbook.plots.next_token_figure`) and the most likely tokens with their
-    probabilities. The live part has a continuous temperature (0: greedy) and both
+    (:func:`llmbook.plots.next_token_figure`, each bar labelled with its token) and the
+    most likely tokens with their probabilities. The live part has a continuous temperature (0: greedy) and both
     truncations at once, any ``k`` and ``p`` (:func:`sampling_values`).
 
     Args:
         logits: ``[V]`` logits (e.g. ``log`` of a model's probabilities).
-        tokens: the ``V`` tokens, for the readout.
+        tokens: the ``V`` tokens, for the bars' labels and the readout.
         temperatures: the strip's slider values, each > 0.
         top_k, top_p: the truncation settings of the strip.
         k_shown: number of tokens drawn and listed.
@@ -131,7 +128,7 @@ def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2
         ),
         "top_p": slider("top-p (1: off)", 1.0, 0.05, 1.0, 0.05),
     }
-    draw = functools.partial(_sampling_draw, k_shown=k_shown)
+    draw = functools.partial(_sampling_draw, k_shown=k_shown, tokens=tokens)
     readout = functools.partial(_sampling_readout, tokens=tokens, k_shown=k_shown)
     live = LiveExplorer(controls, functools.partial(sampling_values, logits), draw, readout)
     strip = None
