@@ -94,9 +94,7 @@ def _attention_draw(fig, r, token_labels=True):
 
 
 def _attention_readout(r) -> str:
-    chars = " ".join(
-        f"{i}:{html.escape(plots.token_label(c))}" for i, c in enumerate(r["tokens"])
-    )
+    chars = " ".join(f"{i}:{html.escape(plots.token_label(c))}" for i, c in enumerate(r["tokens"]))
     return f"<p style='max-width:22em'>{chars}</p>"
 
 
