@@ -90,6 +90,8 @@ def next_token_figure(probs, k: int = 12, title="", tokens=None, pyplot: bool = 
             ax.set_xlabel("next token (most likely first)" if single else "next token")
     if single:
         axes[0].set_ylim(0, 1)
+        # what update_next_token changes: a renderer may redraw just that
+        fig.llmbook_artists = {"dynamic": [*axes[0].patches, axes[0].xaxis, axes[0].title]}
     axes[0].set_ylabel("probability")
     fig.tight_layout()
     return fig
@@ -161,6 +163,9 @@ def attention_map_figure(weights, titles="", labels=None, cmap="viridis", xlabel
         ax.set_title(t, fontsize=10)
         _token_ticks(ax, a.shape, labels)
     fig.tight_layout()
+    if single:  # what update_attention_map changes: a renderer may redraw just that
+        ax = axes[0]
+        fig.llmbook_artists = {"dynamic": [ax.images[0], ax.xaxis, ax.yaxis, ax.title]}
     return fig
 
 

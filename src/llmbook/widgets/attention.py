@@ -52,11 +52,13 @@ def attention_maps(params, cfg, ids, temperature: float = 1.0, mask: str = "caus
 
 
 def attention_values(params, cfg, tokenizer, sentence: str, block=1, head=1, temperature=1.0,
-                     mask="causal") -> dict:  # fmt: skip
+                     mask="causal", maps=None) -> dict:  # fmt: skip
     r"""The numbers the attention explorer shows: one head's weights for one sentence.
 
     ``block`` and ``head`` count from 1. The map is :func:`attention_maps` of the
-    sentence's token ids.
+    sentence's token ids; ``maps(ids, temperature, mask)``, when given, computes those
+    instead (the explorer passes a cached :func:`attention_maps`, so that stepping through
+    the heads of one sentence runs the model once).
 
     Returns:
         dict with ``A`` (``[T, T]``, rows summing to 1), ``tokens`` (the sentence's tokens as
@@ -74,7 +76,11 @@ def attention_values(params, cfg, tokenizer, sentence: str, block=1, head=1, tem
         raise ValueError(
             f"block must be in [1, {cfg.n_layer}] and head in [1, {cfg.n_head}], got {block}, {head}"
         )
-    A = attention_maps(params, cfg, ids, temperature=temperature, mask=mask)[block - 1][head - 1]
+    if maps is None:
+        A = attention_maps(params, cfg, ids, temperature=temperature, mask=mask)
+    else:
+        A = maps(tuple(int(i) for i in ids), float(temperature), mask)
+    A = A[block - 1][head - 1]
     tokens = [tokenizer.decode([i]) for i in ids]
     return {"A": A, "tokens": tokens, "block": block, "head": head,
             "temperature": float(temperature), "mask": mask}  # fmt: skip
@@ -137,7 +143,11 @@ def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0
         ),
     }
     draw = functools.partial(_attention_draw, token_labels=token_labels)
-    values = functools.partial(attention_values, params, cfg, tokenizer)
+    @functools.lru_cache(maxsize=32)
+    def maps(ids: tuple, temperature: float, mask: str) -> list:
+        return attention_maps(params, cfg, np.array(ids), temperature=temperature, mask=mask)
+
+    values = functools.partial(attention_values, params, cfg, tokenizer, maps=maps)
     live = LiveExplorer(controls, values, draw, _attention_readout)
     strip = None
     if kernel_free_strip:

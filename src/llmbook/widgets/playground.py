@@ -22,7 +22,7 @@ _EXTENT = (-1.6, 1.6, -1.6, 1.6)
 _GRID = 48
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)  # a run is ~0.1 MB: every setting a reader revisits stays
 def _playground_run(dataset, depth, units, activation, lr, steps, seed, checkpoints):
     X, y = toydata.get(dataset)(200, noise=0.08, seed=seed)  # [200, 2], [200]
     net = mlp.MLP(
@@ -106,8 +106,10 @@ def playground_values(
 def _playground_draw(fig, r):
     norms = r["grad_norms"]
     title = f"{r['dataset']}, step {r['k']}: accuracy {r['accuracy']:.0%}"
-    if fig is not None and fig.llmbook_artists["shape"] == (r["hidden"].shape[0], norms.shape[1]):
-        return plots.update_playground(fig, r["prob"], r["hidden"], norms, r["k"], title)
+    if fig is not None and fig.llmbook_artists["shape"] == (r["hidden"].shape[0],):
+        return plots.update_playground(
+            fig, r["prob"], r["hidden"], norms, r["k"], title, X=r["X"], y=r["y"]
+        )
     return plots.playground_figure(
         _EXTENT,
         r["prob"],
