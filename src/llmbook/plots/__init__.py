@@ -5,7 +5,8 @@ is drawn by one piece of code wherever it appears. None of them computes mathema
 its own: the values come from the tested modules, and the tests tie each figure's plotted
 values to the numbers it is drawn from.
 
-- :mod:`llmbook.plots.charts` -- lines, bars, a histogram of computed numbers.
+- :mod:`llmbook.plots.charts` -- lines, panels of lines, bars, heat maps, a histogram of
+  computed numbers.
 - :mod:`llmbook.plots.language` -- n-gram counts (chapter 1).
 - :mod:`llmbook.plots.neuron` -- activations, losses, one neuron's training (chapters 2-4).
 - :mod:`llmbook.plots.learning` -- gradient descent, the network playground, training runs
@@ -18,7 +19,14 @@ A chapter's figure is made through pyplot, so that the notebook shows it; an exp
 figure (``pyplot=False``) is a standalone :class:`matplotlib.figure.Figure`.
 """
 
-from .charts import bar_figure, histogram_figure, line_figure
+from .charts import (
+    bar_figure,
+    barh_figure,
+    heatmaps_figure,
+    histogram_figure,
+    line_figure,
+    line_panels_figure,
+)
 from .language import ngram_sparsity_figure
 from .learning import (
     descent_figure,
@@ -54,10 +62,13 @@ __all__ = [
     "activation_panels_figure",
     "attention_map_figure",
     "bar_figure",
+    "barh_figure",
     "descent_figure",
+    "heatmaps_figure",
     "histogram_figure",
     "keras_history_figure",
     "line_figure",
+    "line_panels_figure",
     "loss_comparison_figure",
     "loss_curve_figure",
     "model_sizes_figure",
