@@ -34,7 +34,7 @@ def token_label(token) -> str:
 
 def _tick_size(n: int) -> float:
     """A tick-label font size that keeps ``n`` labels on one axis from overlapping."""
-    return 9.0 if n <= 12 else 8.0 if n <= 20 else 7.0 if n <= 28 else 6.0
+    return 9.0 if n <= 12 else 8.0 if n <= 16 else 7.0 if n <= 20 else 6.5 if n <= 28 else 6.0
 
 
 def _per_panel(value, n: int, name: str) -> list:

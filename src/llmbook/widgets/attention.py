@@ -143,6 +143,7 @@ def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0
         ),
     }
     draw = functools.partial(_attention_draw, token_labels=token_labels)
+
     @functools.lru_cache(maxsize=32)
     def maps(ids: tuple, temperature: float, mask: str) -> list:
         return attention_maps(params, cfg, np.array(ids), temperature=temperature, mask=mask)
