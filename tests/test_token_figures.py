@@ -99,5 +99,15 @@ def test_sampling_explorer_bars_are_the_tokens():
     _draw_without_warning(ex.live.fig)
     ex.live.set(temperature=0.0)  # greedy: only the newline keeps its mass; the rest tie at 0
     assert [b.get_height() for b in ax.patches] == [1.0, 0.0, 0.0]
-    assert _ticks(ax.get_xticklabels())[0] == "↵"
+    # the tokens set to 0 stay in the order of their logits (0.3 央, then 0.15 心)
+    assert _ticks(ax.get_xticklabels()) == ["↵", "央", "心"]
+    assert ex.live.readout.value.index("央") < ex.live.readout.value.index("心")
     _draw_without_warning(ex.live.fig)
+    ex.live.set(temperature=1.0, top_k=1)
+    assert _ticks(ax.get_xticklabels()) == ["↵", "央", "心"]
+
+
+def test_rank_tokens_breaks_ties_by_the_given_scores():
+    q = np.array([0.0, 0.5, 0.0, 0.5, 0.0])
+    np.testing.assert_array_equal(plots.rank_tokens(q), [1, 3, 0, 2, 4])  # ties by index
+    np.testing.assert_array_equal(plots.rank_tokens(q, [1, 0, 3, 2, 2]), [3, 1, 2, 4, 0])

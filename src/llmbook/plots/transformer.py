@@ -11,6 +11,7 @@ __all__ = [
     "attention_map_figure",
     "next_token_figure",
     "positional_encoding_figure",
+    "rank_tokens",
     "token_label",
     "update_attention_map",
     "update_next_token",
@@ -46,8 +47,8 @@ def _per_panel(value, n: int, name: str) -> list:
     return [value] * n
 
 
-def next_token_figure(probs, k: int = 12, title="", tokens=None, pyplot: bool = True,
-                      figsize=None):  # fmt: skip
+def next_token_figure(probs, k: int = 12, title="", tokens=None, tiebreak=None,
+                      pyplot: bool = True, figsize=None):  # fmt: skip
     """The ``k`` largest probabilities of next-token distributions, as bars in decreasing order.
 
     Args:
@@ -58,6 +59,9 @@ def next_token_figure(probs, k: int = 12, title="", tokens=None, pyplot: bool = 
         title: the axes title, or one per panel.
         tokens: the ``V`` tokens: each bar is labelled with its token (:func:`token_label`);
             None numbers the bars by rank.
+        tiebreak: ``[V]`` scores that order tokens of equal probability, highest first (e.g.
+            the logits, so that the tokens a truncation sets to 0 stay in the model's
+            order); None: by index.
         pyplot: make the figure through pyplot (a chapter's figure) or standalone (an explorer's).
         figsize: default ``(5.0, 2.8)`` for one panel, ``(2.6 n, 2.8)`` for ``n``.
     Returns:
@@ -80,7 +84,7 @@ def next_token_figure(probs, k: int = 12, title="", tokens=None, pyplot: bool = 
     fig = new_figure(figsize, pyplot=pyplot)
     axes = fig.subplots(1, n, squeeze=False, sharey=True)[0]
     for ax, q, t in zip(axes, stack, titles, strict=True):
-        order = np.argsort(-q, kind="stable")[:k]  # [k]: most likely first
+        order = rank_tokens(q, tiebreak)[:k]  # [k]: most likely first
         ax.bar(np.arange(len(order)) + 1, q[order], color="C0")
         ax.set_title(t, fontsize=10 if single else 9)
         if tokens is None:
@@ -90,11 +94,22 @@ def next_token_figure(probs, k: int = 12, title="", tokens=None, pyplot: bool = 
             ax.set_xlabel("next token (most likely first)" if single else "next token")
     if single:
         axes[0].set_ylim(0, 1)
-        # what update_next_token changes: a renderer may redraw just that
-        fig.llmbook_artists = {"dynamic": [*axes[0].patches, axes[0].xaxis, axes[0].title]}
+        # what update_next_token changes: a renderer may redraw just that (the tokens'
+        # labels are redrawn with the rest, when they change)
+        fig.llmbook_artists = {"dynamic": [*axes[0].patches, axes[0].title]}
     axes[0].set_ylabel("probability")
     fig.tight_layout()
     return fig
+
+
+def rank_tokens(q, tiebreak=None) -> np.ndarray:
+    """Indices of the probabilities ``q`` ``[V]`` from the largest down, ``[V]``.
+
+    Ties are ordered by ``tiebreak`` ``[V]`` (highest first), then by index.
+    """
+    if tiebreak is None:
+        return np.argsort(-q, kind="stable")
+    return np.lexsort((-np.asarray(tiebreak, dtype=float), -q))
 
 
 def _bar_tokens(ax, order, tokens) -> None:
@@ -102,24 +117,27 @@ def _bar_tokens(ax, order, tokens) -> None:
                   fontsize=_tick_size(len(order)))  # fmt: skip
 
 
-def update_next_token(fig, probs, title: str = "", tokens=None):
+def update_next_token(fig, probs, title: str = "", tokens=None, tiebreak=None):
     """Show a new distribution ``[V]`` on a one-panel :func:`next_token_figure`.
 
     The bars take the new ``k`` largest probabilities (as many as the figure has bars) and,
-    with ``tokens``, the labels of their tokens.
+    with ``tokens``, the labels of their tokens (ties ordered by ``tiebreak``, as there).
 
     Returns:
         ``fig``.
     """
     q = np.asarray(probs, dtype=float)
     ax = fig.axes[0]
-    order = np.argsort(-q, kind="stable")[: len(ax.patches)]
+    order = rank_tokens(q, tiebreak)[: len(ax.patches)]
     for bar, height in zip(ax.patches, q[order], strict=True):
         bar.set_height(height)
     if tokens is not None:
         labels = [token_label(tokens[i]) for i in order]
         if labels != [t.get_text() for t in ax.get_xticklabels()]:
             _bar_tokens(ax, order, tokens)
+            art = getattr(fig, "llmbook_artists", None)
+            if isinstance(art, dict):
+                art["static_changed"] = True  # the axis under the bars changed
     ax.set_title(title, fontsize=10)
     return fig
 
@@ -165,7 +183,7 @@ def attention_map_figure(weights, titles="", labels=None, cmap="viridis", xlabel
     fig.tight_layout()
     if single:  # what update_attention_map changes: a renderer may redraw just that
         ax = axes[0]
-        fig.llmbook_artists = {"dynamic": [ax.images[0], ax.xaxis, ax.yaxis, ax.title]}
+        fig.llmbook_artists = {"dynamic": [ax.images[0], ax.title]}
     return fig
 
 
@@ -192,6 +210,11 @@ def update_attention_map(fig, weights, title: str = "", labels=None):
     (image,) = ax.images
     image.set_data(weights)
     T_q, T_k = weights.shape
+    labels = None if labels is None else [token_label(s) for s in labels]
+    art = getattr(fig, "llmbook_artists", None)
+    if isinstance(art, dict):  # the axes change only with the tokens: else redraw the map alone
+        if art.get("axes_key") != (weights.shape, labels):
+            art["axes_key"], art["static_changed"] = (weights.shape, labels), True
     image.set_extent((-0.5, T_k - 0.5, T_q - 0.5, -0.5))
     if labels is not None:
         _token_ticks(ax, weights.shape, labels)
