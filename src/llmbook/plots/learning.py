@@ -108,9 +108,10 @@ def playground_figure(extent, prob, X, y, hidden_maps, grad_norms, k, title="", 
         dpi: resolution.
     Returns:
         a :class:`matplotlib.figure.Figure`; redraw with :func:`update_playground`
-        (same number of units). What an update changes (the maps, the points, the titles
-        and the whole gradient panel) is listed in ``fig.llmbook_artists["dynamic"]``, so a
-        renderer can redraw just that over the rest (:func:`llmbook.widgets.figure_png`).
+        (same number of units). What an update changes (the maps, the points, the gradient
+        profiles, the titles) is listed in ``fig.llmbook_artists["dynamic"]``, so a renderer
+        can redraw just that over the rest (:func:`llmbook.widgets.figure_png`) while the
+        gradient axis (rounded out to whole decades) keeps its range.
     """
     hidden_maps = np.asarray(hidden_maps, dtype=float)
     units = hidden_maps.shape[0]
@@ -158,9 +159,10 @@ def playground_figure(extent, prob, X, y, hidden_maps, grad_norms, k, title="", 
     ax_g.set_ylabel("‖∂L/∂W‖", fontsize=8)
     ax_g.tick_params(labelsize=7)
     ax_g.legend(fontsize=7, loc="lower right")
-    # The maps, the points over them, the titles and the gradient panel (whose axes follow
-    # the run) change on every update; the frames and the units' titles stay.
-    art["dynamic"] = [art["prob"], art["points"], *art["maps"], ax.title, ax_g]
+    # The maps, the points over them, the gradient profiles and the titles change on every
+    # update; the frames, the legend and the gradient axis (whole decades) mostly stay.
+    art["dynamic"] = [art["prob"], art["points"], *art["maps"], ax.title, art["start"],
+                      art["now"], ax_g.title]  # fmt: skip
     fig.llmbook_artists = art
     update_playground(fig, prob, hidden_maps, grad_norms, k, title)
     fig.subplots_adjust(left=0.05, right=0.98, bottom=0.15, top=0.88)
@@ -196,13 +198,13 @@ def update_playground(fig, prob, hidden_maps, grad_norms, k, title="", X=None, y
     ax_g = art["ax_g"]
     art["start"].set_data(layer_ids, grad_norms[0])
     art["now"].set_data(layer_ids, grad_norms[step])
-    if art.get("layers") != layers:
+    positive = grad_norms[grad_norms > 0]
+    lo, hi = (positive.min() / 2, positive.max() * 2) if positive.size else (0.1, 10.0)
+    lo, hi = 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi))  # whole decades
+    if _static_changed(art, (layers, lo, hi)):
         ax_g.set_xticks(layer_ids)
         ax_g.set_xlim(0.7, layers + 0.3)
-        art["layers"] = layers
-    positive = grad_norms[grad_norms > 0]
-    if positive.size:
-        ax_g.set_ylim(positive.min() / 2, positive.max() * 2)
+        ax_g.set_ylim(lo, hi)
     ax_g.set_title(f"gradient per layer, step {step}", fontsize=9)
     art["ax"].set_title(title, fontsize=9)
     return fig
