@@ -111,7 +111,7 @@ def playground_figure(extent, prob, X, y, hidden_maps, grad_norms, k, title="", 
         (same number of units). What an update changes (the maps, the points, the gradient
         profiles, the titles) is listed in ``fig.llmbook_artists["dynamic"]``, so a renderer
         can redraw just that over the rest (:func:`llmbook.widgets.figure_png`) while the
-        gradient axis (rounded out to whole decades) keeps its range.
+        gradient axes (whole decades, widened but not narrowed by updates) keep their range.
     """
     hidden_maps = np.asarray(hidden_maps, dtype=float)
     units = hidden_maps.shape[0]
@@ -201,9 +201,16 @@ def update_playground(fig, prob, hidden_maps, grad_norms, k, title="", X=None, y
     positive = grad_norms[grad_norms > 0]
     lo, hi = (positive.min() / 2, positive.max() * 2) if positive.size else (0.1, 10.0)
     lo, hi = 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi))  # whole decades
-    if _static_changed(art, (layers, lo, hi)):
-        ax_g.set_xticks(layer_ids)
-        ax_g.set_xlim(0.7, layers + 0.3)
+    n = layers
+    if "span" in art:  # the axes only widen (up to 8 decades): most updates keep them still
+        n_old, lo_old, hi_old = art["span"]
+        n = max(n, n_old)
+        if max(hi, hi_old) / min(lo, lo_old) <= 1e8:
+            lo, hi = min(lo, lo_old), max(hi, hi_old)
+    art["span"] = (n, lo, hi)
+    if _static_changed(art, (n, lo, hi)):
+        ax_g.set_xticks(np.arange(1, n + 1))
+        ax_g.set_xlim(0.7, n + 0.3)
         ax_g.set_ylim(lo, hi)
     ax_g.set_title(f"gradient per layer, step {step}", fontsize=9)
     art["ax"].set_title(title, fontsize=9)
