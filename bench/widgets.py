@@ -10,16 +10,17 @@ median <= 50 ms, p95 <= 100 ms. Printed, never asserted.
     .venv/bin/python bench/widgets.py [repeats]
 
 A 16 ms frame (60 updates a second) is out of reach of this design, for three reasons the
-columns show. (1) A full Agg draw of a figure with tick labels and text costs tens of
-milliseconds, so every update must be a blit: fixed axes, only the moving artists redrawn
-over a saved background, which the explorers now do except when an axis range changes.
-(2) The computation must be a look-up: training runs and model forward passes cached or
-precomputed for every value a control can reach (the playground retrains on a new setting,
-about as long as the whole budget). (3) Even a blit leaves the palette PNG (a few ms) and
-the kernel-to-browser round trip of the image (a comm message over the websocket, then
-decoding in the browser), which this benchmark does not count. Drawing in the browser
-(a canvas or SVG fed with the numbers, as the kernel-free strips switch precomputed
-frames) is what a 16 ms budget would need.
+columns show. (1) A full Agg draw of a figure with tick labels and text costs 30 to 100 ms
+here, so every update must be a blit: axes that stay still, only the moving artists
+redrawn over a saved background, which the explorers do except when an axis range or the
+labels change (then the p95 column is a full draw). (2) The computation must be a look-up:
+training runs and model forward passes cached or precomputed for every value a control
+can reach (the playground's first visit of a setting trains for several times 16 ms).
+(3) Even a blit costs 5 to 13 ms (the render column: restoring the background, drawing the
+artists, the palette PNG), and the kernel-to-browser round trip of the image (a comm
+message over the websocket, then decoding in the browser), not counted here, comes on top.
+Drawing in the browser (a canvas or SVG fed with the numbers, as the kernel-free strips
+switch precomputed frames) is what a 16 ms budget would need.
 """
 
 from __future__ import annotations
