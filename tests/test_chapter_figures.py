@@ -101,3 +101,49 @@ def test_positional_encoding_figure_shows_positions_along_x():
     assert len(fig.axes) == 2  # the map and its colour bar
     with pytest.raises(ValueError, match="T, d"):
         plots.positional_encoding_figure(pe[0])
+
+
+def test_line_figure_notes_and_unlabelled_reference_line():
+    fig = plots.line_figure({"a": [1.0, 2.0]}, hlines={"_turn": (6.0, {"color": "grey"})},
+                            texts=[(1, 7.0, "one full turn", {"color": "grey"})])  # fmt: skip
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a"]  # "_" hides a label
+    (note,) = ax.texts
+    assert note.get_text() == "one full turn" and note.get_position() == (1, 7.0)
+    assert list(ax.lines[1].get_ydata()) == [6.0, 6.0]
+
+
+def test_line_panels_figure_one_panel_per_title():
+    panels = {"λ = 0": {"training": [3.0, 2.0], "validation": [3.5, 3.0]},
+              "λ = 0.001": {"training": ([0, 2], [1.0, 0.5])}}  # fmt: skip
+    fig = plots.line_panels_figure(panels, xlabel="epoch", ylabel="loss")
+    left, right = fig.axes
+    assert [left.get_title(), right.get_title()] == ["λ = 0", "λ = 0.001"]
+    np.testing.assert_array_equal(left.lines[1].get_ydata(), [3.5, 3.0])
+    np.testing.assert_array_equal(right.lines[0].get_xdata(), [0, 2])
+    assert left.get_ylabel() == "loss" and right.get_xlabel() == "epoch"
+    with pytest.raises(ValueError, match="at least one"):
+        plots.line_panels_figure({"empty": {}})
+
+
+def test_heatmaps_figure_shows_each_matrix():
+    mask = np.tril(np.ones((4, 4)))
+    scores = np.arange(16.0).reshape(4, 4)
+    fig = plots.heatmaps_figure({"mask": mask, "": scores}, ticks=[0, 2], colorbar_label="score")
+    a, b = fig.axes[:2]
+    np.testing.assert_array_equal(a.images[0].get_array(), mask)
+    np.testing.assert_array_equal(b.images[0].get_array(), scores)
+    assert list(a.get_xticks()) == [0, 2] and a.get_title() == "mask" and b.get_title() == ""
+    assert len(fig.axes) == 4  # two colour bars
+    with pytest.raises(ValueError, match="2-D"):
+        plots.heatmaps_figure({"x": np.zeros(3)})
+
+
+def test_barh_figure_first_label_on_top():
+    fig = plots.barh_figure(["a", "b", "c"], [3.0, 1.0, 2.0], xlabel="KiB")
+    ax = fig.axes[0]
+    assert [p.get_width() for p in ax.patches] == [3.0, 1.0, 2.0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert ax.yaxis_inverted()
+    with pytest.raises(ValueError, match="one number per label"):
+        plots.barh_figure(["a"], [1.0, 2.0])

@@ -314,6 +314,27 @@ def test_playground_values_are_the_mlp_run():
     assert r["prob"].shape == (48, 48) and r["hidden"].shape == (4, 48, 48)
 
 
+def test_playground_run_continued_is_the_run_from_scratch():
+    # Moving the steps slider up continues the cached run; the numbers must be those of one
+    # uninterrupted MLP run (reference: the MLP trained directly, as above).
+    from llmbook import mlp, optim, toydata
+
+    kwargs = dict(depth=1, units=3, activation="relu", lr=0.2, seed=3)
+    short = widgets.playground_values("moons", steps=4, **kwargs)
+    longer = widgets.playground_values("moons", steps=9, checkpoints=(2, 4), **kwargs)
+    again = widgets.playground_values("moons", steps=6, **kwargs)  # below the run: a new one
+    X, y = toydata.moons(200, noise=0.08, seed=3)
+    net = mlp.MLP([2, 3, 1], activation="relu", loss="binary_cross_entropy", seed=3)
+    opt = optim.SGD(learning_rate=0.2)
+    expected = [net.train_step(X, y, opt) for _ in range(9)]
+    assert list(longer["losses"]) == expected
+    assert list(short["losses"]) == expected[:4] and list(again["losses"]) == expected[:6]
+    assert longer["accuracy"] == np.mean((net.forward(X)[:, 0] > 0.5) == y)
+    np.testing.assert_array_equal(
+        widgets.playground_values("moons", steps=9, k=4, **kwargs)["prob"], short["prob"]
+    )
+
+
 def test_playground_shows_vanishing_gradients_in_a_deep_sigmoid_stack():
     r = widgets.playground_values("circles", depth=6, activation="sigmoid", steps=1, k=0)
     first, last = r["grad_norms"][0, 0], r["grad_norms"][0, -1]

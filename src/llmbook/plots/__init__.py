@@ -5,7 +5,8 @@ is drawn by one piece of code wherever it appears. None of them computes mathema
 its own: the values come from the tested modules, and the tests tie each figure's plotted
 values to the numbers it is drawn from.
 
-- :mod:`llmbook.plots.charts` -- lines, bars, a histogram of computed numbers.
+- :mod:`llmbook.plots.charts` -- lines, panels of lines, bars, heat maps, a histogram of
+  computed numbers.
 - :mod:`llmbook.plots.language` -- n-gram counts (chapter 1).
 - :mod:`llmbook.plots.neuron` -- activations, losses, one neuron's training (chapters 2-4).
 - :mod:`llmbook.plots.learning` -- gradient descent, the network playground, training runs
@@ -20,7 +21,14 @@ A chapter's figure is made through pyplot, so that the notebook shows it; an exp
 figure (``pyplot=False``) is a standalone :class:`matplotlib.figure.Figure`.
 """
 
-from .charts import bar_figure, histogram_figure, line_figure
+from .charts import (
+    bar_figure,
+    barh_figure,
+    heatmaps_figure,
+    histogram_figure,
+    line_figure,
+    line_panels_figure,
+)
 from .language import ngram_sparsity_figure
 from .learning import (
     descent_figure,
@@ -52,7 +60,10 @@ from .transformer import (
     attention_map_figure,
     next_token_figure,
     positional_encoding_figure,
+    rank_tokens,
+    token_label,
     update_attention_map,
+    update_next_token,
 )
 
 __all__ = [
@@ -60,10 +71,13 @@ __all__ = [
     "activation_panels_figure",
     "attention_map_figure",
     "bar_figure",
+    "barh_figure",
     "descent_figure",
+    "heatmaps_figure",
     "histogram_figure",
     "keras_history_figure",
     "line_figure",
+    "line_panels_figure",
     "loss_comparison_figure",
     "loss_curve_figure",
     "model_sizes_figure",
@@ -72,7 +86,9 @@ __all__ = [
     "ngram_sparsity_figure",
     "playground_figure",
     "positional_encoding_figure",
+    "rank_tokens",
     "rope_rotation_figure",
+    "token_label",
     "tokens_per_parameter_figure",
     "training_and_decision_figure",
     "training_figure",
@@ -82,6 +98,7 @@ __all__ = [
     "update_descent",
     "update_loss_comparison",
     "update_moe_routing",
+    "update_next_token",
     "update_playground",
     "update_rope_rotation",
     "update_training",

@@ -12,7 +12,14 @@ import numpy as np
 
 from ._base import new_figure
 
-__all__ = ["bar_figure", "histogram_figure", "line_figure"]
+__all__ = [
+    "bar_figure",
+    "barh_figure",
+    "heatmaps_figure",
+    "histogram_figure",
+    "line_figure",
+    "line_panels_figure",
+]
 
 
 def _xy(values):
@@ -39,7 +46,7 @@ def _style(style) -> tuple[tuple, dict]:
 
 def line_figure(series: dict, *, xlabel="", ylabel="", title="", xscale="linear", yscale="linear",
                 hlines: dict | None = None, styles: dict | None = None, ylim=None, xticks=None,
-                legend: bool | dict = True, figsize=(5.5, 3.2)):  # fmt: skip
+                legend: bool | dict = True, texts=(), figsize=(5.5, 3.2)):  # fmt: skip
     """Lines of computed values on one axes, with optional horizontal reference lines.
 
     Args:
@@ -47,16 +54,18 @@ def line_figure(series: dict, *, xlabel="", ylabel="", title="", xscale="linear"
             drawing order.
         xlabel, ylabel, title: labels.
         xscale, yscale: ``"linear"`` or ``"log"``.
-        hlines: label -> ``y`` or ``(y, style)`` of horizontal reference lines.
+        hlines: label -> ``y`` or ``(y, style)`` of horizontal reference lines (a label
+            starting with ``_`` is left out of the legend, as matplotlib does).
         styles: label -> a format string (``"o-"``) or a dict of line properties (may hold
             ``"fmt"``), for series and reference lines.
         ylim: the y range, or None for matplotlib's.
         xticks: tick positions on x, or None.
         legend: draw a legend (a dict: its keyword arguments).
+        texts: ``(x, y, text)`` or ``(x, y, text, style)`` notes written in data coordinates.
         figsize: the figure's size in inches.
     Returns:
         a :class:`matplotlib.figure.Figure` with one axes: its ``lines`` are the series in
-        order, then the reference lines.
+        order, then the reference lines; its ``texts`` the notes.
     Raises:
         ValueError: an empty ``series``, a series whose x and y differ in length.
     """
@@ -73,6 +82,9 @@ def line_figure(series: dict, *, xlabel="", ylabel="", title="", xscale="linear"
         y, style = ref if isinstance(ref, tuple) else (ref, styles.get(label))
         _, kwargs = _style(style)
         ax.axhline(float(y), label=label, **kwargs)
+    for note in texts:
+        x, y, text, *style = note
+        ax.text(x, y, text, **(style[0] if style else {}))
     ax.set(xlabel=xlabel, ylabel=ylabel, xscale=xscale, yscale=yscale)
     if title:
         ax.set_title(title)
@@ -82,6 +94,103 @@ def line_figure(series: dict, *, xlabel="", ylabel="", title="", xscale="linear"
         ax.set_xticks(list(xticks))
     if legend:
         ax.legend(**(legend if isinstance(legend, dict) else {}))
+    fig.tight_layout()
+    return fig
+
+
+def line_panels_figure(panels: dict, *, xlabel="", ylabel="", sharey: bool = True,
+                       legend: bool | dict = True, figsize=(9, 3.2)):  # fmt: skip
+    """Panels side by side, each with lines of computed values (e.g. one run per setting).
+
+    Args:
+        panels: title -> series, each series as :func:`line_figure` takes it (label -> ``y``
+            or ``(x, y)``), in drawing order.
+        xlabel: every panel's x label; ylabel: the first panel's y label.
+        sharey: the panels share the y axis.
+        legend: a legend in every panel (a dict: its keyword arguments).
+        figsize: the figure's size in inches.
+    Returns:
+        a :class:`matplotlib.figure.Figure` with one axes per panel, in order; each axes'
+        ``lines`` are its series in order.
+    Raises:
+        ValueError: no panels, a panel without series, a series whose x and y differ in length.
+    """
+    if not panels or not all(panels.values()):
+        raise ValueError("panels must hold at least one panel, each with at least one line")
+    fig = new_figure(figsize)
+    axes = fig.subplots(1, len(panels), squeeze=False, sharey=sharey)[0]
+    for ax, (title, series) in zip(axes, panels.items(), strict=True):
+        for label, values in series.items():
+            ax.plot(*_xy(values), label=label)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        if legend:
+            ax.legend(**(legend if isinstance(legend, dict) else {}))
+    axes[0].set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def heatmaps_figure(maps: dict, *, xlabel="", ylabel="", cmap="viridis", ticks=None,
+                    colorbar_label=None, figsize=(4.2, 3.6)):  # fmt: skip
+    """Matrices as images side by side (rows down, columns across), e.g. masks or scores.
+
+    Args:
+        maps: title -> a 2-D array, in order (an empty title draws none).
+        xlabel, ylabel: every panel's axis labels.
+        cmap: the colour map.
+        ticks: tick positions on both axes of every panel, or None for matplotlib's.
+        colorbar_label: add a colour bar to each panel with this label (None: no bar).
+        figsize: the figure's size in inches.
+    Returns:
+        a :class:`matplotlib.figure.Figure` whose first ``len(maps)`` axes hold one image
+        each, in order (colour bars come after them).
+    Raises:
+        ValueError: no maps, a map that is not 2-D.
+    """
+    if not maps:
+        raise ValueError("maps must hold at least one matrix")
+    arrays = {t: np.asarray(m, dtype=float) for t, m in maps.items()}
+    for t, m in arrays.items():
+        if m.ndim != 2:
+            raise ValueError(f"each map must be 2-D, got shape {m.shape} for {t!r}")
+    fig = new_figure(figsize)
+    axes = fig.subplots(1, len(arrays), squeeze=False)[0]
+    for ax, (title, m) in zip(axes, arrays.items(), strict=True):
+        im = ax.imshow(m, cmap=cmap)
+        if ticks is not None:
+            ax.set_xticks(list(ticks))
+            ax.set_yticks(list(ticks))
+        if title:
+            ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if colorbar_label is not None:
+            fig.colorbar(im, ax=ax, label=colorbar_label)
+    fig.tight_layout()
+    return fig
+
+
+def barh_figure(labels, values, *, xlabel="", figsize=(6, 3.4)):
+    """Horizontal bars of computed values, one per label, the first at the top.
+
+    Returns:
+        a :class:`matplotlib.figure.Figure` with one axes whose ``patches`` are the bars, in
+        the order of ``labels``.
+    Raises:
+        ValueError: ``labels`` and ``values`` of different lengths.
+    """
+    labels = [str(s) for s in labels]
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(labels),):
+        raise ValueError(
+            f"values must give one number per label, got {values.shape} for {len(labels)}"
+        )
+    fig = new_figure(figsize)
+    ax = fig.subplots()
+    ax.barh(labels, values, color="C0")
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
     fig.tight_layout()
     return fig
 

@@ -108,11 +108,13 @@ def playground_figure(extent, prob, X, y, hidden_maps, grad_norms, k, title="", 
         dpi: resolution.
     Returns:
         a :class:`matplotlib.figure.Figure`; redraw with :func:`update_playground`
-        (same number of units and layers).
+        (same number of units). What an update changes (the maps, the points, the gradient
+        profiles, the titles) is listed in ``fig.llmbook_artists["dynamic"]``, so a renderer
+        can redraw just that over the rest (:func:`llmbook.widgets.figure_png`) while the
+        gradient axes (whole decades, widened but not narrowed by updates) keep their range.
     """
     hidden_maps = np.asarray(hidden_maps, dtype=float)
-    grad_norms = np.asarray(grad_norms, dtype=float)
-    units, layers = hidden_maps.shape[0], grad_norms.shape[1]
+    units = hidden_maps.shape[0]
     if units > 8:
         raise ValueError(f"at most 8 hidden maps can be drawn, got {units}")
     fig = new_figure((10.0, 3.3), dpi, pyplot=False)
@@ -124,11 +126,11 @@ def playground_figure(extent, prob, X, y, hidden_maps, grad_norms, k, title="", 
     art = {
         "ax": ax,
         "ax_g": ax_g,
-        "shape": (units, layers),
+        "shape": (units,),
         "prob": ax.imshow(prob, extent=extent, origin="lower", cmap="RdBu", vmin=0, vmax=1),
         "maps": [],
     }
-    ax.scatter(
+    art["points"] = ax.scatter(
         *np.asarray(X).T,
         c=np.asarray(y),
         cmap="RdBu",
@@ -150,49 +152,67 @@ def playground_figure(extent, prob, X, y, hidden_maps, grad_norms, k, title="", 
         else:
             m.set_visible(False)
     maps[0].text(0, 1.28, "last hidden layer", transform=maps[0].transAxes, fontsize=8)
-    layer_ids = np.arange(1, layers + 1)
-    art["start"] = ax_g.plot(
-        layer_ids, grad_norms[0], "o-", color="0.7", lw=1, ms=4, label="step 0"
-    )[0]
+    art["start"] = ax_g.plot([], [], "o-", color="0.7", lw=1, ms=4, label="step 0")[0]
     art["now"] = ax_g.plot([], [], "o-", color="C3", lw=1.5, ms=5, label="this step")[0]
     ax_g.set_yscale("log")
-    ax_g.set_xticks(layer_ids)
-    ax_g.set_xlim(0.7, layers + 0.3)
     ax_g.set_xlabel("layer (input side → output side)", fontsize=8)
     ax_g.set_ylabel("‖∂L/∂W‖", fontsize=8)
     ax_g.tick_params(labelsize=7)
     ax_g.legend(fontsize=7, loc="lower right")
+    # The maps, the points over them, the gradient profiles and the titles change on every
+    # update; the frames, the legend and the gradient axis (whole decades) mostly stay.
+    art["dynamic"] = [art["prob"], art["points"], *art["maps"], ax.title, art["start"],
+                      art["now"], ax_g.title]  # fmt: skip
     fig.llmbook_artists = art
     update_playground(fig, prob, hidden_maps, grad_norms, k, title)
     fig.subplots_adjust(left=0.05, right=0.98, bottom=0.15, top=0.88)
     return fig
 
 
-def update_playground(fig, prob, hidden_maps, grad_norms, k, title=""):
-    """Redraw :func:`playground_figure` in place; arguments as there.
+def update_playground(fig, prob, hidden_maps, grad_norms, k, title="", X=None, y=None):
+    """Redraw :func:`playground_figure` in place; arguments as there (``X``, ``y``: new data).
+
+    The gradient panel takes any number of layers.
 
     Raises:
-        ValueError: a different number of hidden units or layers than the figure has.
+        ValueError: a different number of hidden units than the figure has.
     """
     art = _artists(fig)
     hidden_maps = np.asarray(hidden_maps, dtype=float)
     grad_norms = np.asarray(grad_norms, dtype=float)
-    if (hidden_maps.shape[0], grad_norms.shape[1]) != art["shape"]:
+    if (hidden_maps.shape[0],) != art["shape"]:
         raise ValueError(
-            f"the figure has {art['shape'][0]} units and {art['shape'][1]} layers, got "
-            f"{hidden_maps.shape[0]} and {grad_norms.shape[1]}; draw a new figure"
+            f"the figure has {art['shape'][0]} units, got {hidden_maps.shape[0]}; draw a new figure"
         )
     art["prob"].set_data(prob)
+    if X is not None:
+        art["points"].set_offsets(np.asarray(X, dtype=float))
+        art["points"].set_array(np.asarray(y, dtype=float))
     for image, values in zip(art["maps"], hidden_maps, strict=True):
         image.set_data(values)
         lo, hi = float(values.min()), float(values.max())
         image.set_clim(lo, hi if hi > lo else lo + 1e-12)
+    layers = grad_norms.shape[1]
+    layer_ids = np.arange(1, layers + 1)
     step = min(k, grad_norms.shape[0] - 1)
-    art["now"].set_data(np.arange(1, grad_norms.shape[1] + 1), grad_norms[step])
+    ax_g = art["ax_g"]
+    art["start"].set_data(layer_ids, grad_norms[0])
+    art["now"].set_data(layer_ids, grad_norms[step])
     positive = grad_norms[grad_norms > 0]
-    if positive.size:
-        art["ax_g"].set_ylim(positive.min() / 2, positive.max() * 2)
-    art["ax_g"].set_title(f"gradient per layer, step {step}", fontsize=9)
+    lo, hi = (positive.min() / 2, positive.max() * 2) if positive.size else (0.1, 10.0)
+    lo, hi = 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi))  # whole decades
+    n = layers
+    if "span" in art:  # the axes only widen (up to 8 decades): most updates keep them still
+        n_old, lo_old, hi_old = art["span"]
+        n = max(n, n_old)
+        if max(hi, hi_old) / min(lo, lo_old) <= 1e8:
+            lo, hi = min(lo, lo_old), max(hi, hi_old)
+    art["span"] = (n, lo, hi)
+    if _static_changed(art, (n, lo, hi)):
+        ax_g.set_xticks(np.arange(1, n + 1))
+        ax_g.set_xlim(0.7, n + 0.3)
+        ax_g.set_ylim(lo, hi)
+    ax_g.set_title(f"gradient per layer, step {step}", fontsize=9)
     art["ax"].set_title(title, fontsize=9)
     return fig
 

@@ -133,7 +133,6 @@ def activation_panels_figure(names=("sigmoid", "tanh", "relu"), z=1.3, threshold
             ax.tick_params(labelsize=8)
         bottom.set_xlabel("z", fontsize=9)
         art["cols"].append(col)
-        art["dynamic"] += [col["fp"], col["gp"], top.title, bottom.title]
     axes[0, 0].set_ylabel("f(z)", fontsize=9)
     axes[1, 0].set_ylabel("f'(z)", fontsize=9)
     fig.llmbook_artists = art
@@ -157,27 +156,43 @@ def update_activation_panels(fig, z, threshold=0.01, names=None):
     names = art["names"] if names is None else tuple(names)
     if len(names) != len(art["cols"]):
         raise ValueError(f"names must give {len(art['cols'])} activations, got {len(names)}")
-    z = float(z)
-    grid = _z_grid(z)
-    rebuild = _static_changed(art, (names, grid[0], grid[-1], float(threshold)))
+    z, threshold = float(z), float(threshold)
+    lo, hi = _z_grid(z)[[0, -1]]
+    old = art.get("span")
+    if old is not None and max(hi - lo, old[1] - old[0]) <= 24.0:
+        # Within a slider's reach the grid only widens: moving z back and forth keeps
+        # the axes (and their ticks) still, so only the curves and points are redrawn.
+        lo, hi = min(lo, old[0]), max(hi, old[1])
+    art["span"] = (lo, hi)
+    grid = np.linspace(lo, hi, 401)
+    rebuild = _static_changed(art, (names, lo, hi))
+    reshade = rebuild or art.get("threshold") != threshold
+    art["threshold"] = threshold
     for name, col in zip(names, art["cols"], strict=True):
         f, f_grad = activations.get(name)
-        if rebuild:
+        if reshade:
             fz, gz = f(grid), f_grad(grid)
             col["f"].set_data(grid, fz)
             col["g"].set_data(grid, gz)
             mask = gz < threshold
             col["shade"][0] = _shade(col["top"], grid, mask, col["shade"][0])
             col["shade"][1] = _shade(col["bottom"], grid, mask, col["shade"][1])
+        if rebuild:
             for ax, values in ((col["top"], fz), (col["bottom"], gz)):
                 ax.set_xlim(grid[0], grid[-1])
-                lo, hi = float(values.min()), float(values.max())
-                pad = 0.08 * (hi - lo) if hi > lo else 0.5
-                ax.set_ylim(min(lo, 0.0) - pad, hi + pad)
+                lo_v, hi_v = float(values.min()), float(values.max())
+                pad = 0.08 * (hi_v - lo_v) if hi_v > lo_v else 0.5
+                ax.set_ylim(min(lo_v, 0.0) - pad, hi_v + pad)
         col["fp"].set_data([z], [f(z)])
         col["gp"].set_data([z], [f_grad(z)])
         col["top"].set_title(f"{name}({z:.3g}) = {float(f(z)):.4g}", fontsize=9)
         col["bottom"].set_title(f"{name}'({z:.3g}) = {float(f_grad(z)):.4g}", fontsize=9)
+    # Redrawn on every update, in this order: shading, curves, points, titles.
+    art["dynamic"] = [
+        *(a for col in art["cols"] for a in col["shade"]),
+        *(col[k] for col in art["cols"] for k in ("f", "g", "fp", "gp")),
+        *(ax.title for col in art["cols"] for ax in (col["top"], col["bottom"])),
+    ]
     art["names"] = names
     return fig
 

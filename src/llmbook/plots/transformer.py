@@ -7,11 +7,35 @@ import numpy as np
 from ._base import new_figure
 
 __all__ = [
+    "VISIBLE_WHITESPACE",
     "attention_map_figure",
     "next_token_figure",
     "positional_encoding_figure",
+    "rank_tokens",
+    "token_label",
     "update_attention_map",
+    "update_next_token",
 ]
+
+#: How a label shows characters that would otherwise be invisible on an axis.
+VISIBLE_WHITESPACE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍", "\u3000": "␣"}
+
+
+def token_label(token) -> str:
+    """A token as an axis label: its text, with spaces and line breaks made visible.
+
+    ``" "`` shows as ``"␣"``, ``"\\n"`` as ``"↵"`` (and tab, carriage return, the
+    ideographic space likewise, :data:`VISIBLE_WHITESPACE`); every other character,
+    the unknown character ``"□"`` included, is shown as it is; an empty token as ``"∅"``.
+    ``np.str_`` and other string-likes become plain ``str``.
+    """
+    text = "".join(VISIBLE_WHITESPACE.get(c, c) for c in str(token))
+    return text or "∅"
+
+
+def _tick_size(n: int) -> float:
+    """A tick-label font size that keeps ``n`` labels on one axis from overlapping."""
+    return 9.0 if n <= 12 else 8.0 if n <= 16 else 7.0 if n <= 20 else 6.5 if n <= 28 else 6.0
 
 
 def _per_panel(value, n: int, name: str) -> list:
@@ -23,7 +47,8 @@ def _per_panel(value, n: int, name: str) -> list:
     return [value] * n
 
 
-def next_token_figure(probs, k: int = 12, title="", pyplot: bool = True, figsize=None):
+def next_token_figure(probs, k: int = 12, title="", tokens=None, tiebreak=None,
+                      pyplot: bool = True, figsize=None):  # fmt: skip
     """The ``k`` largest probabilities of next-token distributions, as bars in decreasing order.
 
     Args:
@@ -32,13 +57,19 @@ def next_token_figure(probs, k: int = 12, title="", pyplot: bool = True, figsize
             panels side by side, sharing the probability axis.
         k: number of bars (ranks 1 to ``k``).
         title: the axes title, or one per panel.
+        tokens: the ``V`` tokens: each bar is labelled with its token (:func:`token_label`);
+            None numbers the bars by rank.
+        tiebreak: ``[V]`` scores that order tokens of equal probability, highest first (e.g.
+            the logits, so that the tokens a truncation sets to 0 stay in the model's
+            order); None: by index.
         pyplot: make the figure through pyplot (a chapter's figure) or standalone (an explorer's).
         figsize: default ``(5.0, 2.8)`` for one panel, ``(2.6 n, 2.8)`` for ``n``.
     Returns:
-        a :class:`matplotlib.figure.Figure` with one axes per distribution; bar ``r`` of a
-        panel is its ``r``-th largest probability.
+        a :class:`matplotlib.figure.Figure` with one axes per distribution; bar ``r`` (at
+        x = ``r``) of a panel is its ``r``-th largest probability. Redraw a one-panel figure
+        with :func:`update_next_token`.
     Raises:
-        ValueError: ``probs`` not 1-D or 2-D, titles of the wrong length.
+        ValueError: ``probs`` not 1-D or 2-D, titles or tokens of the wrong length.
     """
     probs = np.asarray(probs, dtype=float)
     if probs.ndim not in (1, 2):
@@ -47,18 +78,67 @@ def next_token_figure(probs, k: int = 12, title="", pyplot: bool = True, figsize
     stack = probs[None] if single else probs  # [n, V]
     n = stack.shape[0]
     titles = _per_panel(title, n, "title")
+    if tokens is not None and len(tokens) != stack.shape[1]:
+        raise ValueError(f"tokens must give the {stack.shape[1]} tokens, got {len(tokens)}")
     figsize = figsize or ((5.0, 2.8) if single else (2.6 * n, 2.8))
     fig = new_figure(figsize, pyplot=pyplot)
     axes = fig.subplots(1, n, squeeze=False, sharey=True)[0]
     for ax, q, t in zip(axes, stack, titles, strict=True):
-        order = np.argsort(-q, kind="stable")[:k]  # [k]: most likely first
+        order = rank_tokens(q, tiebreak)[:k]  # [k]: most likely first
         ax.bar(np.arange(len(order)) + 1, q[order], color="C0")
         ax.set_title(t, fontsize=10 if single else 9)
-        ax.set_xlabel("rank of the token (most likely first)" if single else "rank")
+        if tokens is None:
+            ax.set_xlabel("rank of the token (most likely first)" if single else "rank")
+        else:
+            _bar_tokens(ax, order, tokens)
+            ax.set_xlabel("next token (most likely first)" if single else "next token")
     if single:
         axes[0].set_ylim(0, 1)
+        # what update_next_token changes: a renderer may redraw just that (the tokens'
+        # labels are redrawn with the rest, when they change)
+        fig.llmbook_artists = {"dynamic": [*axes[0].patches, axes[0].title]}
     axes[0].set_ylabel("probability")
     fig.tight_layout()
+    return fig
+
+
+def rank_tokens(q, tiebreak=None) -> np.ndarray:
+    """Indices of the probabilities ``q`` ``[V]`` from the largest down, ``[V]``.
+
+    Ties are ordered by ``tiebreak`` ``[V]`` (highest first), then by index.
+    """
+    if tiebreak is None:
+        return np.argsort(-q, kind="stable")
+    return np.lexsort((-np.asarray(tiebreak, dtype=float), -q))
+
+
+def _bar_tokens(ax, order, tokens) -> None:
+    ax.set_xticks(np.arange(len(order)) + 1, [token_label(tokens[i]) for i in order],
+                  fontsize=_tick_size(len(order)))  # fmt: skip
+
+
+def update_next_token(fig, probs, title: str = "", tokens=None, tiebreak=None):
+    """Show a new distribution ``[V]`` on a one-panel :func:`next_token_figure`.
+
+    The bars take the new ``k`` largest probabilities (as many as the figure has bars) and,
+    with ``tokens``, the labels of their tokens (ties ordered by ``tiebreak``, as there).
+
+    Returns:
+        ``fig``.
+    """
+    q = np.asarray(probs, dtype=float)
+    ax = fig.axes[0]
+    order = rank_tokens(q, tiebreak)[: len(ax.patches)]
+    for bar, height in zip(ax.patches, q[order], strict=True):
+        bar.set_height(height)
+    if tokens is not None:
+        labels = [token_label(tokens[i]) for i in order]
+        if labels != [t.get_text() for t in ax.get_xticklabels()]:
+            _bar_tokens(ax, order, tokens)
+            art = getattr(fig, "llmbook_artists", None)
+            if isinstance(art, dict):
+                art["static_changed"] = True  # the axis under the bars changed
+    ax.set_title(title, fontsize=10)
     return fig
 
 
@@ -71,7 +151,8 @@ def attention_map_figure(weights, titles="", labels=None, cmap="viridis", xlabel
             (e.g. the heads of a block, from :func:`llmbook.gpt.attention_weights`).
         titles: a title, or one per map.
         labels: the tokens, written along both axes (``T_k`` strings; the queries are the
-            first ``T_q``), or None to number the positions. The font must have their glyphs.
+            first ``T_q``; spaces and line breaks made visible by :func:`token_label`), or
+            None to number the positions.
         cmap: a colour map, or one per map (e.g. ``"Greys"`` for a 0/1 mask).
         xlabel, ylabel: the axes' labels (the y label on the first map only).
         pyplot: make the figure through pyplot (a chapter's figure) or standalone (an explorer's).
@@ -100,18 +181,22 @@ def attention_map_figure(weights, titles="", labels=None, cmap="viridis", xlabel
         ax.set_title(t, fontsize=10)
         _token_ticks(ax, a.shape, labels)
     fig.tight_layout()
+    if single:  # what update_attention_map changes: a renderer may redraw just that
+        ax = axes[0]
+        fig.llmbook_artists = {"dynamic": [ax.images[0], ax.title]}
     return fig
 
 
 def _token_ticks(ax, shape, labels) -> None:
     if labels is None:
         return
-    labels = [str(s) for s in labels]
+    labels = [token_label(s) for s in labels]
     T_q, T_k = shape
     if len(labels) != T_k:
         raise ValueError(f"labels must give the {T_k} tokens, got {len(labels)}")
-    ax.set_xticks(np.arange(T_k), labels)
-    ax.set_yticks(np.arange(T_q), labels[:T_q])
+    size = _tick_size(T_k)
+    ax.set_xticks(np.arange(T_k), labels, fontsize=size)
+    ax.set_yticks(np.arange(T_q), labels[:T_q], fontsize=size)
 
 
 def update_attention_map(fig, weights, title: str = "", labels=None):
@@ -125,6 +210,11 @@ def update_attention_map(fig, weights, title: str = "", labels=None):
     (image,) = ax.images
     image.set_data(weights)
     T_q, T_k = weights.shape
+    labels = None if labels is None else [token_label(s) for s in labels]
+    art = getattr(fig, "llmbook_artists", None)
+    if isinstance(art, dict):  # the axes change only with the tokens: else redraw the map alone
+        if art.get("axes_key") != (weights.shape, labels):
+            art["axes_key"], art["static_changed"] = (weights.shape, labels), True
     image.set_extent((-0.5, T_k - 0.5, T_q - 0.5, -0.5))
     if labels is not None:
         _token_ticks(ax, weights.shape, labels)

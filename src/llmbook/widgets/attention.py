@@ -52,11 +52,13 @@ def attention_maps(params, cfg, ids, temperature: float = 1.0, mask: str = "caus
 
 
 def attention_values(params, cfg, tokenizer, sentence: str, block=1, head=1, temperature=1.0,
-                     mask="causal") -> dict:  # fmt: skip
+                     mask="causal", maps=None) -> dict:  # fmt: skip
     r"""The numbers the attention explorer shows: one head's weights for one sentence.
 
     ``block`` and ``head`` count from 1. The map is :func:`attention_maps` of the
-    sentence's token ids.
+    sentence's token ids; ``maps(ids, temperature, mask)``, when given, computes those
+    instead (the explorer passes a cached :func:`attention_maps`, so that stepping through
+    the heads of one sentence runs the model once).
 
     Returns:
         dict with ``A`` (``[T, T]``, rows summing to 1), ``tokens`` (the sentence's tokens as
@@ -74,7 +76,11 @@ def attention_values(params, cfg, tokenizer, sentence: str, block=1, head=1, tem
         raise ValueError(
             f"block must be in [1, {cfg.n_layer}] and head in [1, {cfg.n_head}], got {block}, {head}"
         )
-    A = attention_maps(params, cfg, ids, temperature=temperature, mask=mask)[block - 1][head - 1]
+    if maps is None:
+        A = attention_maps(params, cfg, ids, temperature=temperature, mask=mask)
+    else:
+        A = maps(tuple(int(i) for i in ids), float(temperature), mask)
+    A = A[block - 1][head - 1]
     tokens = [tokenizer.decode([i]) for i in ids]
     return {"A": A, "tokens": tokens, "block": block, "head": head,
             "temperature": float(temperature), "mask": mask}  # fmt: skip
@@ -84,7 +90,7 @@ def _attention_title(r) -> str:
     return f"block {r['block']}, head {r['head']}, τ = {r['temperature']:g}, {r['mask']} mask"
 
 
-def _attention_draw(fig, r, token_labels=False):
+def _attention_draw(fig, r, token_labels=True):
     labels = r["tokens"] if token_labels else None
     if fig is None:
         return plots.attention_map_figure(
@@ -94,20 +100,20 @@ def _attention_draw(fig, r, token_labels=False):
 
 
 def _attention_readout(r) -> str:
-    chars = " ".join(f"{i}:{html.escape(c)}" for i, c in enumerate(r["tokens"]))
+    chars = " ".join(f"{i}:{html.escape(plots.token_label(c))}" for i, c in enumerate(r["tokens"]))
     return f"<p style='max-width:22em'>{chars}</p>"
 
 
 def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0, 2.0),
-                       masks=("causal", "none"), token_labels: bool = False,
+                       masks=("causal", "none"), token_labels: bool = True,
                        kernel_free_strip: bool = True) -> Explorer:  # fmt: skip
     r"""The attention maps of a trained :mod:`llmbook.gpt` model.
 
     The kernel-free strip: toggle buttons pick a sentence, a mask and a softmax
     temperature; a slider steps through every (block, head) pair. Each frame is the head's
     attention weights (:func:`attention_maps`, from :func:`llmbook.gpt.attention_weights`),
-    with the scores divided by the temperature; the readout lists the characters by
-    position. The live part takes any sentence the reader types (:func:`attention_values`).
+    with the scores divided by the temperature, its axes labelled with the sentence's
+    tokens; the readout lists the characters by position. The live part takes any sentence the reader types (:func:`attention_values`).
 
     Args:
         params, cfg: the model (:func:`llmbook.gpt.init_params`, :class:`llmbook.gpt.GPTConfig`).
@@ -115,8 +121,8 @@ def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0
         sentences: strings of at most ``cfg.n_ctx`` characters.
         temperatures: softmax temperatures offered (1 is the model's own).
         masks: names from :data:`ATTENTION_MASKS` offered.
-        token_labels: write each token on the maps' axes (a font with the tokens' glyphs
-            must be available to matplotlib); else positions are numbered.
+        token_labels: write each token on the maps' axes (spaces and line breaks shown
+            as ``␣`` and ``↵``, :func:`llmbook.plots.token_label`); False numbers the positions.
         kernel_free_strip: build the precomputed strip (False: the live part alone).
     Returns:
         an :class:`Explorer`.
@@ -137,7 +143,12 @@ def attention_explorer(params, cfg, tokenizer, sentences, temperatures=(0.5, 1.0
         ),
     }
     draw = functools.partial(_attention_draw, token_labels=token_labels)
-    values = functools.partial(attention_values, params, cfg, tokenizer)
+
+    @functools.lru_cache(maxsize=32)
+    def maps(ids: tuple, temperature: float, mask: str) -> list:
+        return attention_maps(params, cfg, np.array(ids), temperature=temperature, mask=mask)
+
+    values = functools.partial(attention_values, params, cfg, tokenizer, maps=maps)
     live = LiveExplorer(controls, values, draw, _attention_readout)
     strip = None
     if kernel_free_strip:

@@ -8,6 +8,7 @@ Every number comes from :class:`llmbook.mlp.MLP`, :mod:`llmbook.optim`,
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 
 import ipywidgets as w
 import numpy as np
@@ -22,27 +23,65 @@ _EXTENT = (-1.6, 1.6, -1.6, 1.6)
 _GRID = 48
 
 
-@functools.lru_cache(maxsize=8)
+class _Run:
+    """One network's full-batch SGD training, extended on demand.
+
+    ``advance(steps, checkpoints)`` trains up to ``steps`` steps in total, from where the
+    last call stopped, recording each step's loss and gradient norms and, at each checkpoint
+    reached, the output and hidden units on the grid: moving the steps slider up continues
+    the run instead of repeating it (the same operations in the same order as one run from
+    scratch, so the same numbers).
+    """
+
+    def __init__(self, dataset, depth, units, activation, lr, seed):
+        self.X, self.y = toydata.get(dataset)(200, noise=0.08, seed=seed)  # [200, 2], [200]
+        self.net = mlp.MLP(
+            [2] + [units] * depth + [1],
+            activation=activation,
+            loss="binary_cross_entropy",
+            seed=seed,
+        )
+        self.opt = optim.SGD(learning_rate=lr)
+        self.units, self.t = units, 0
+        self.snaps, self.norms, self.losses = {}, [], []
+
+    def _snapshot(self):
+        g = np.linspace(_EXTENT[0], _EXTENT[1], _GRID)
+        G = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)  # [g*g, 2], rows along x2
+        prob = self.net.forward(G)[:, 0].reshape(_GRID, _GRID)  # [g, g]
+        hidden = self.net.layer_outputs[-2].T.reshape(self.units, _GRID, _GRID)[:8]  # [units, g, g]
+        predicted = (self.net.forward(self.X)[:, 0] > 0.5).astype(np.int64)
+        self.snaps[self.t] = (prob, hidden, evaluation.accuracy(self.y, predicted))
+
+    def can_reach(self, checkpoints) -> bool:
+        return all(c in self.snaps or c >= self.t for c in checkpoints)
+
+    def advance(self, steps, checkpoints):
+        while True:
+            if self.t in checkpoints and self.t not in self.snaps:
+                self._snapshot()
+            if self.t >= steps:
+                break
+            self.losses.append(self.net.train_step(self.X, self.y, self.opt))
+            self.norms.append(self.net.gradient_norms())  # [layers], of the gradients of this step
+            self.t += 1
+
+
+_RUNS: OrderedDict = OrderedDict()  # configuration -> _Run, the least recently used first
+_MAX_RUNS = 64  # a run holds ~0.2 MB per checkpoint: every setting a reader revisits stays
+
+
 def _playground_run(dataset, depth, units, activation, lr, steps, seed, checkpoints):
-    X, y = toydata.get(dataset)(200, noise=0.08, seed=seed)  # [200, 2], [200]
-    net = mlp.MLP(
-        [2] + [units] * depth + [1], activation=activation, loss="binary_cross_entropy", seed=seed
-    )
-    opt = optim.SGD(learning_rate=lr)
-    g = np.linspace(_EXTENT[0], _EXTENT[1], _GRID)
-    G = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)  # [g*g, 2], rows along x2
-    snaps, norms, loss_values_ = {}, [], []
-    for t in range(steps + 1):
-        if t in checkpoints:
-            prob = net.forward(G)[:, 0].reshape(_GRID, _GRID)  # [g, g]
-            hidden = net.layer_outputs[-2].T.reshape(units, _GRID, _GRID)[:8]  # [units, g, g]
-            predicted = (net.forward(X)[:, 0] > 0.5).astype(np.int64)
-            snaps[t] = (prob, hidden, evaluation.accuracy(y, predicted))
-        if t == steps:
-            break
-        loss_values_.append(net.train_step(X, y, opt))
-        norms.append(net.gradient_norms())  # [layers], of the gradients of this step
-    return X, y, snaps, np.array(norms), np.array(loss_values_)
+    key = (dataset, depth, units, activation, lr, seed)
+    run = _RUNS.pop(key, None)
+    if run is None or not run.can_reach(checkpoints):
+        run = _Run(*key)
+    _RUNS[key] = run
+    while len(_RUNS) > _MAX_RUNS:
+        _RUNS.popitem(last=False)
+    run.advance(steps, checkpoints)
+    snaps = {c: run.snaps[c] for c in checkpoints}
+    return run.X, run.y, snaps, np.array(run.norms[:steps]), np.array(run.losses[:steps])
 
 
 def playground_values(
@@ -106,8 +145,10 @@ def playground_values(
 def _playground_draw(fig, r):
     norms = r["grad_norms"]
     title = f"{r['dataset']}, step {r['k']}: accuracy {r['accuracy']:.0%}"
-    if fig is not None and fig.llmbook_artists["shape"] == (r["hidden"].shape[0], norms.shape[1]):
-        return plots.update_playground(fig, r["prob"], r["hidden"], norms, r["k"], title)
+    if fig is not None and fig.llmbook_artists["shape"] == (r["hidden"].shape[0],):
+        return plots.update_playground(
+            fig, r["prob"], r["hidden"], norms, r["k"], title, X=r["X"], y=r["y"]
+        )
     return plots.playground_figure(
         _EXTENT,
         r["prob"],

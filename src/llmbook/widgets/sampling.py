@@ -18,8 +18,8 @@ from .core import Explorer, LiveExplorer, frames, kernel_free, slider
 __all__ = ["sampling_explorer", "sampling_values"]
 
 
-def _token_table(tokens, probs, k) -> str:
-    order = np.argsort(-np.asarray(probs), kind="stable")[:k]
+def _token_table(tokens, probs, k, tiebreak=None) -> str:
+    order = plots.rank_tokens(np.asarray(probs), tiebreak)[:k]  # the bars' order
     rows = "".join(
         f"<tr><td>{r + 1}</td><td>{html.escape(str(tokens[i]))}</td><td>{probs[i]:.3f}</td></tr>"
         for r, i in enumerate(order)
@@ -72,19 +72,17 @@ def _sampling_title(r) -> str:
     return f"τ = {r['temperature']:g}, " + (", ".join(cut) or "no truncation")
 
 
-def _sampling_draw(fig, r, k_shown):
+def _sampling_draw(fig, r, k_shown, tokens=None, logits=None):
+    # Ties (the tokens a truncation sets to 0) stay in the model's order, the logits'.
     if fig is None:
-        return plots.next_token_figure(r["q"], k_shown, title=_sampling_title(r), pyplot=False)
-    ax = fig.axes[0]
-    order = np.argsort(-r["q"], kind="stable")[: len(ax.patches)]
-    for bar, height in zip(ax.patches, r["q"][order], strict=True):
-        bar.set_height(height)
-    ax.set_title(_sampling_title(r), fontsize=10)
-    return fig
+        return plots.next_token_figure(
+            r["q"], k_shown, title=_sampling_title(r), tokens=tokens, tiebreak=logits, pyplot=False
+        )
+    return plots.update_next_token(fig, r["q"], _sampling_title(r), tokens=tokens, tiebreak=logits)
 
 
-def _sampling_readout(r, tokens, k_shown):
-    return _token_table(tokens, r["q"], k_shown) + (
+def _sampling_readout(r, tokens, k_shown, logits=None):
+    return _token_table(tokens, r["q"], k_shown, logits) + (
         f"<p>tokens that can be drawn: {r['n_drawable']:,}<br>"
         f"entropy H(q) = {r['entropy']:.3f} nats</p>"
     )
@@ -98,13 +96,13 @@ def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2
     The kernel-free strip: a slider picks the temperature :math:`\tau`, toggle buttons the
     truncation (none, top-k, top-p); each frame shows
     :func:`llmbook.sampling.next_token_distribution` as bars
-    (:func:`llmbook.plots.next_token_figure`) and the most likely tokens with their
-    probabilities. The live part has a continuous temperature (0: greedy) and both
+    (:func:`llmbook.plots.next_token_figure`, each bar labelled with its token) and the
+    most likely tokens with their probabilities. The live part has a continuous temperature (0: greedy) and both
     truncations at once, any ``k`` and ``p`` (:func:`sampling_values`).
 
     Args:
         logits: ``[V]`` logits (e.g. ``log`` of a model's probabilities).
-        tokens: the ``V`` tokens, for the readout.
+        tokens: the ``V`` tokens, for the bars' labels and the readout.
         temperatures: the strip's slider values, each > 0.
         top_k, top_p: the truncation settings of the strip.
         k_shown: number of tokens drawn and listed.
@@ -131,8 +129,8 @@ def sampling_explorer(logits, tokens, temperatures=(0.25, 0.5, 0.75, 1.0, 1.5, 2
         ),
         "top_p": slider("top-p (1: off)", 1.0, 0.05, 1.0, 0.05),
     }
-    draw = functools.partial(_sampling_draw, k_shown=k_shown)
-    readout = functools.partial(_sampling_readout, tokens=tokens, k_shown=k_shown)
+    draw = functools.partial(_sampling_draw, k_shown=k_shown, tokens=tokens, logits=logits)
+    readout = functools.partial(_sampling_readout, tokens=tokens, k_shown=k_shown, logits=logits)
     live = LiveExplorer(controls, functools.partial(sampling_values, logits), draw, readout)
     strip = None
     if kernel_free_strip:
