@@ -105,12 +105,12 @@ browser: $(STAMP) $(STRICT)
 test: lint unit strict-book browser
 	@echo "All tests passed."
 
-# The README's picture: the browser suite's screenshot of chapter 4's first explorer,
+# The README's picture: the browser suite's screenshot of chapter 15's attention explorer,
 # reduced to a small palette PNG (run after `make test` or `make browser`, then commit).
-README_SHOT := docs/chapter-4-explorer.png
+README_SHOT := docs/chapter-15-attention.png
 readme-screenshot: $(STAMP)
 	@mkdir -p docs
-	$(BIN)/python -c "from PIL import Image; im = Image.open('_build/screenshots/chapters__04_mathematics__explorer.png').convert('RGB'); im.thumbnail((1000, 1000)); im.quantize(256, method=Image.Quantize.FASTOCTREE).save('$(README_SHOT)', optimize=True)"
+	$(BIN)/python -c "from PIL import Image; im = Image.open('_build/screenshots/chapters__15_tiny_gpt__explorer.png').convert('RGB'); im.thumbnail((1000, 1000)); im.quantize(256, method=Image.Quantize.FASTOCTREE).save('$(README_SHOT)', optimize=True)"
 	@ls -l $(README_SHOT)
 
 clean:
