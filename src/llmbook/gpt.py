@@ -156,16 +156,17 @@ def embed(E, P, ids, start: int = 0):
     return tokens + positions  # [B, T, d]
 
 
-def forward(params: dict, cfg: GPTConfig, idx):
+def forward(params: dict, cfg: GPTConfig, idx, logits=True):
     r"""Logits for every position, :math:`\mathbf z_t = \operatorname{LN}_f(\mathbf x^{(L)}_t) E^\top`.
 
     Args:
         params: as from :func:`init_params`.
         cfg: the model's :class:`GPTConfig`.
         idx: token ids ``[B, T]`` (or ``[T]``), ``T <= n_ctx``.
+        logits: False to skip the output layer (``cache["hf"]`` holds its input).
     Returns:
-        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for
-        :func:`loss_and_grads`.
+        ``(logits, cache)``: logits ``[B, T, V]`` (None without ``logits``); ``cache``
+        for :func:`loss_and_grads`.
     Raises:
         TypeError, ValueError: non-integer ids, ids outside the vocabulary,
         ``T > n_ctx``.
@@ -179,8 +180,8 @@ def forward(params: dict, cfg: GPTConfig, idx):
         x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)  # x^(l)
         caches.append(c)
     hf, c_lnf = block.layer_norm(x, ln_f["gamma"], ln_f["beta"])  # [B, T, d]
-    logits = matmul(hf, E.T)  # [B, T, V]: z_t = LN_f(x^(L)_t) E^T
-    return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
+    z = matmul(hf, E.T) if logits else None  # [B, T, V]: z_t = LN_f(x^(L)_t) E^T
+    return z, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
 def attention_weights(params: dict, cfg: GPTConfig, idx, temperature: float = 1.0,
