@@ -48,17 +48,3 @@ def static_changed(art, key) -> bool:
         art["key"] = key
         art["static_changed"] = True
     return not same
-
-
-def _z_grid(z0, half_width=8.0, n=401):
-    """A grid of inputs covering [-half_width, half_width] and the point ``z0``."""
-    lo, hi = min(-half_width, z0 - 1.0), max(half_width, z0 + 1.0)
-    return np.linspace(lo, hi, n)
-
-
-def _shade(ax, z, mask, old=None):
-    if old is not None:
-        old.remove()
-    return ax.fill_between(
-        z, 0, 1, where=mask, transform=ax.get_xaxis_transform(), color="C7", alpha=0.18, lw=0
-    )
