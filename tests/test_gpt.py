@@ -125,11 +125,11 @@ def test_kv_cache_logits_equal_full_forward(rng):
     params = _random_params(rng)
     seq = rng.integers(0, CFG.n_vocab, size=(1, 6))
     kvs = [{} for _ in params["blocks"]]
-    first = gpt._logits_with_cache(params, CFG, seq[:, :3], kvs, 0)
+    first = gpt.logits_with_cache(params, CFG, seq[:, :3], kvs, 0)
     full, _ = gpt.forward(params, CFG, seq)
     np.testing.assert_allclose(first, full[:, 2], atol=1e-12)
     for t in range(3, 6):
-        step = gpt._logits_with_cache(params, CFG, seq[:, t : t + 1], kvs, t)
+        step = gpt.logits_with_cache(params, CFG, seq[:, t : t + 1], kvs, t)
         np.testing.assert_allclose(step, full[:, t], atol=1e-12)
     assert kvs[0]["k"].shape == (1, CFG.n_head, 6, CFG.d_model // CFG.n_head)
 

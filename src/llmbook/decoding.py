@@ -99,7 +99,7 @@ def beam_search(
     """
     if np.ndim(prompt) != 1:
         raise ValueError(f"prompt must be one sequence of ids [T], got shape {np.shape(prompt)}")
-    seqs = gpt._check_ids(prompt, cfg, "prompt").astype(np.int64)  # [1, T]
+    seqs = gpt.check_ids(prompt, cfg, "prompt").astype(np.int64)  # [1, T]
     n_new = positive_int(n_new, "n_new")
     K = positive_int(beam_width, "beam_width")
     alpha = nonneg(length_alpha, "length_alpha")
@@ -114,9 +114,9 @@ def beam_search(
         if use_cache and T <= cfg.n_ctx:
             if kvs is None:
                 kvs = [{} for _ in params["blocks"]]
-                logits = gpt._logits_with_cache(params, cfg, seqs, kvs, 0)
+                logits = gpt.logits_with_cache(params, cfg, seqs, kvs, 0)
             else:
-                logits = gpt._logits_with_cache(params, cfg, seqs[:, -1:], kvs, T - 1)
+                logits = gpt.logits_with_cache(params, cfg, seqs[:, -1:], kvs, T - 1)
         else:  # no cache, or past the learned positions: the last n_ctx tokens afresh
             kvs = None
             logits = gpt.forward(params, cfg, seqs[:, -cfg.n_ctx :])[0][:, -1]  # [B, V]

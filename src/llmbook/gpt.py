@@ -30,12 +30,14 @@ __all__ = [
     "GPTConfig",
     "TrainResult",
     "batches",
+    "check_ids",
     "embed",
     "evaluate",
     "forward",
     "generate",
     "init_params",
     "learning_rate",
+    "logits_with_cache",
     "loss_and_grads",
     "n_params",
     "train",
@@ -127,7 +129,13 @@ def n_params(params) -> int:
     return int(sum(a.size for _, a in tree_leaves(params)))
 
 
-def _check_ids(idx, cfg, name="idx"):
+def check_ids(idx, cfg, name="idx"):
+    """Token ids as an integer array ``[B, T]`` (``[T]`` becomes ``[1, T]``).
+
+    Raises:
+        TypeError: ids that are not integers. ValueError: ids outside ``[0, n_vocab)``,
+        no positions, or more than ``n_ctx`` of them.
+    """
     idx = np.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer token ids, got dtype {idx.dtype}")
@@ -171,7 +179,7 @@ def forward(params: dict, cfg: GPTConfig, idx, logits=True):
         TypeError, ValueError: non-integer ids, ids outside the vocabulary,
         ``T > n_ctx``.
     """
-    idx = _check_ids(idx, cfg)  # [B, T]
+    idx = check_ids(idx, cfg)  # [B, T]
     E, P, ln_f = params["wte"], params["wpe"], params["ln_f"]
     x = embed(E, P, idx)  # [B, T, d]: x^(0)_t = E_{w_t} + P_t
     mask = attention.causal_mask(idx.shape[1])  # [T, T]
@@ -242,7 +250,7 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
         ValueError: bad ids, or ``targets`` not of ``idx``'s shape.
     """
     logits, cache = forward(params, cfg, idx)  # [B, T, V]
-    idx, targets = cache["idx"], _check_ids(targets, cfg, "targets")
+    idx, targets = cache["idx"], check_ids(targets, cfg, "targets")
     if targets.shape != idx.shape:
         raise ValueError(f"targets must have idx's shape {idx.shape}, got {targets.shape}")
     loss, dlogits = softmax_cross_entropy(logits, targets)  # dL/dz [B, T, V]
@@ -415,7 +423,7 @@ def _block_step(x, blk, n_head, kv):
     return h + f  # [B, n, d]
 
 
-def _logits_with_cache(params, cfg, new_ids, kvs, start):
+def logits_with_cache(params, cfg, new_ids, kvs, start):
     """Logits of the last of ``new_ids`` ``[B, n]`` placed at positions ``start...``, updating ``kvs``."""
     x = embed(params["wte"], params["wpe"], new_ids, start)  # [B, n, d]
     for blk, kv in zip(params["blocks"], kvs, strict=True):
@@ -459,17 +467,17 @@ def generate(
         ValueError: bad prompt, ``n_new`` or sampling settings.
     """
     one_d = np.ndim(prompt) == 1
-    seq = _check_ids(prompt, cfg, "prompt").astype(np.int64)
+    seq = check_ids(prompt, cfg, "prompt").astype(np.int64)
     n_new = nonneg_int(n_new, "n_new")
     rng = np.random.default_rng(seed)
     kvs = None
     for _ in range(n_new):
         T = seq.shape[1]
         if use_cache and T <= cfg.n_ctx and kvs is not None:
-            logits = _logits_with_cache(params, cfg, seq[:, -1:], kvs, T - 1)
+            logits = logits_with_cache(params, cfg, seq[:, -1:], kvs, T - 1)
         elif use_cache and T <= cfg.n_ctx:
             kvs = [{} for _ in params["blocks"]]
-            logits = _logits_with_cache(params, cfg, seq, kvs, 0)
+            logits = logits_with_cache(params, cfg, seq, kvs, 0)
         else:
             logits = forward(params, cfg, seq[:, -cfg.n_ctx :])[0][:, -1]  # [B, V]
         q = sampling.next_token_distribution(logits, temperature, top_k, top_p)
