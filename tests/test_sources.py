@@ -127,3 +127,12 @@ def test_the_trained_model_key_follows_the_models_code():
     assert {"tiny_gpt.py", "gpt.py", "block.py", "attention.py", "kernels.py", "text.py"} <= names
     assert "widgets" not in {p.parent.name for p in sources.dependencies("import llmbook.tiny_gpt")}
     assert tiny_gpt._source_hash() == sources.fingerprint("import llmbook.tiny_gpt", data=())
+
+
+def test_the_trained_model_key_is_the_same_when_run_as_a_script(monkeypatch):
+    """`python -m llmbook.tiny_gpt` (module name ``__main__``) and the chapters share a key."""
+    from llmbook import tiny_gpt
+
+    key = tiny_gpt._source_hash()
+    monkeypatch.setattr(tiny_gpt, "__name__", "__main__")
+    assert tiny_gpt._source_hash() == key

@@ -164,7 +164,8 @@ def cache_dir(start=None) -> pathlib.Path | None:
 
 def _source_hash() -> str:
     """A hash of this module and of every package module it imports, transitively."""
-    return sources.fingerprint(f"import {__name__}", data=())
+    # The module's own name, not __name__: run as `python -m llmbook.tiny_gpt` it is __main__.
+    return sources.fingerprint("import llmbook.tiny_gpt", data=())
 
 
 def trained(
