@@ -230,3 +230,53 @@ def test_adam_epsilon_conventions_differ_by_sqrt_of_the_bias_correction(rng):
 def test_per_step_learning_rate_is_checked():
     with pytest.raises(ValueError, match="learning_rate"):
         Adam().apply([np.zeros(2)], [np.ones(2)], learning_rate=0.0)
+
+
+@pytest.mark.parametrize("wd", [0.25, 2**-8])  # exact in float32, as Keras keeps it
+def test_adamw_matches_keras_step_by_step(tf, keras, rng, wd):
+    """Adam(weight_decay=wd) is keras.optimizers.AdamW: the decay w <- w - lr * wd * w comes
+    before the Adam step and does not enter the moments."""
+    kw = {"learning_rate": 2**-7, "beta_1": 0.875, "beta_2": 1 - 2**-10, "epsilon": 2**-23}
+    start, grads = _inputs(rng)
+    ours = _our_trajectory(Adam(**kw, weight_decay=wd), start, grads)
+    ref = _keras_trajectory(tf, keras.optimizers.AdamW(**kw, weight_decay=wd), start, grads)
+    plain = _our_trajectory(Adam(**kw), start, grads)
+    assert not np.allclose(ours[-1][0], plain[-1][0])  # the decay changes the trajectory
+    for a, b in zip(ours, ref, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-14)
+
+
+def test_weight_decay_skips_parameters_marked_not_decayed(rng):
+    start, grads = _inputs(rng, steps=3)
+    a = [s.copy() for s in start]
+    b = [s.copy() for s in start]
+    opt_a, opt_b = Adam(0.01, weight_decay=0.5), Adam(0.01)
+    for g in grads:
+        opt_a.apply(a, g, decay=[True, False])
+        opt_b.apply(b, g)
+    assert not np.allclose(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    with pytest.raises(ValueError, match="weight_decay"):
+        Adam(weight_decay=-1.0)
+    with pytest.raises(ValueError, match="decay"):
+        Adam().apply(a, grads[0], decay=[True])
+
+
+@pytest.mark.parametrize("clip", [0.5, 3.0, 100.0])
+def test_clip_by_global_norm_matches_tensorflow(tf, rng, clip):
+    from llmbook.optim import clip_by_global_norm
+
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=5), rng.normal(size=())]
+    ours, norm = clip_by_global_norm(grads, clip)
+    theirs, tf_norm = tf.clip_by_global_norm([tf.constant(g) for g in grads], clip)
+    assert norm == pytest.approx(float(tf_norm), rel=1e-12)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-12, atol=0)
+    # by hand: the norm of [3, 4] is 5; clipped to 1 it becomes [0.6, 0.8]
+    (g,), n = clip_by_global_norm([np.array([3.0, 4.0])], 1.0)
+    assert n == 5.0 and np.allclose(g, [0.6, 0.8])
+    with pytest.raises(ValueError):
+        clip_by_global_norm(grads, 0.0)
+    with pytest.raises(ValueError, match="NaN"):
+        clip_by_global_norm([np.array([np.nan])], 1.0)

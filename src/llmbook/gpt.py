@@ -30,6 +30,7 @@ __all__ = [
     "GPTConfig",
     "TrainResult",
     "batches",
+    "decayed",
     "evaluate",
     "forward",
     "generate",
@@ -38,6 +39,7 @@ __all__ = [
     "loss_and_grads",
     "n_params",
     "train",
+    "train_step",
     "tree_leaves",
 ]
 
@@ -143,15 +145,17 @@ def _check_ids(idx, cfg, name="idx"):
     return idx
 
 
-def forward(params: dict, cfg: GPTConfig, idx):
+def forward(params: dict, cfg: GPTConfig, idx, logits=True):
     r"""Logits for every position, :math:`\mathbf z_t = \operatorname{LN}_f(\mathbf x^{(L)}_t) E^\top`.
 
     Args:
         params: as from :func:`init_params`.
         cfg: the model's :class:`GPTConfig`.
         idx: token ids ``[B, T]`` (or ``[T]``), ``T <= n_ctx``.
+        logits: False to skip the output layer (``cache["hf"]`` holds its input).
     Returns:
-        ``(logits, cache)``: logits ``[B, T, V]``; ``cache`` for :func:`loss_and_grads`.
+        ``(logits, cache)``: logits ``[B, T, V]`` (None if not ``logits``); ``cache`` for
+        :func:`loss_and_grads`.
     Raises:
         TypeError, ValueError: non-integer ids, ids outside the vocabulary, ``T > n_ctx``.
     """
@@ -164,8 +168,8 @@ def forward(params: dict, cfg: GPTConfig, idx):
         x, c = block.block_forward(x, blk, cfg.n_head, mask=mask)
         caches.append(c)
     hf, c_lnf = block.layer_norm(x, params["ln_f"]["gamma"], params["ln_f"]["beta"])
-    logits = matmul(hf, params["wte"].T)  # [B, T, V]
-    return logits, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
+    z = matmul(hf, params["wte"].T) if logits else None  # [B, T, V]
+    return z, {"idx": idx, "blocks": caches, "ln_f": c_lnf, "hf": hf}
 
 
 def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
@@ -224,27 +228,15 @@ def batches(data, batch_size: int, block_size: int, rng):
     return data[offs].astype(np.int64), data[offs + 1].astype(np.int64)
 
 
-def evaluate(params, cfg: GPTConfig, data, block_size=None, max_windows=None) -> float:
-    """Mean next-token cross-entropy (nats) over consecutive non-overlapping windows of ``data``.
+def evaluate(params, cfg: GPTConfig, data, stride=None) -> float:
+    """Mean next-token cross-entropy (nats) of ``data[1:]``, every token scored once in sliding windows.
 
-    Every token of the (first ``max_windows``) windows is predicted once, from the tokens
-    before it in its window.
+    The same evaluation as every other model of the book: see
+    :func:`llmbook.lm_eval.gpt_token_losses` (``stride`` defaults to ``n_ctx // 2``).
     """
-    T = cfg.n_ctx if block_size is None else block_size
-    data = np.asarray(data)
-    n = (data.size - 1) // T
-    if max_windows is not None:
-        n = min(n, max_windows)
-    if n < 1:
-        raise ValueError(f"data must hold more than block_size ({T}) tokens")
-    x = data[: n * T].reshape(n, T)
-    y = data[1 : n * T + 1].reshape(n, T)
-    total = 0.0
-    for i in range(0, n, 64):
-        logits, _ = forward(params, cfg, x[i : i + 64])
-        loss, _ = softmax_cross_entropy(logits, y[i : i + 64])
-        total += loss * logits.shape[0]
-    return total / n
+    from .lm_eval import gpt_token_losses
+
+    return float(np.mean(gpt_token_losses(params, cfg, np.asarray(data), stride=stride)))
 
 
 def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: float = 0.1):
@@ -276,7 +268,12 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: 
 
 @dataclasses.dataclass
 class TrainResult:
-    """What :func:`train` returns: the trained parameters and the record of training."""
+    """What :func:`train` returns: the trained parameters and the record of training.
+
+    ``train_loss`` is each step's batch loss; ``val_loss`` (and ``train_eval_loss``, if a
+    training sample was given) are :func:`evaluate` on the whole text at ``val_steps``.
+    ``seconds`` is the time of the training steps, evaluations excluded.
+    """
 
     params: dict
     steps: list[int]
@@ -284,6 +281,32 @@ class TrainResult:
     val_steps: list[int]
     val_loss: list[float]
     seconds: float
+    train_eval_loss: list[float] = dataclasses.field(default_factory=list)
+
+
+def decayed(path: str) -> bool:
+    """Whether weight decay applies to the parameter at ``path``: matrices yes, biases and norms no.
+
+    GPT-2's practice (and nanoGPT's): decay the weight matrices and the embeddings, not the
+    biases and the gains and shifts of layer norms.
+    """
+    last = path.rsplit(".", 1)[-1]
+    return last.startswith("W_") or last in ("wte", "wpe")
+
+
+def train_step(params, cfg: GPTConfig, opt, x, y, lr_t, clip_norm=None) -> float:
+    """One step of training: forward, backward, clipping, optimizer step (``params`` in place).
+
+    Returns:
+        the batch loss before the step.
+    """
+    loss, grads = loss_and_grads(params, cfg, x, y)  # forward and backward
+    paths, leaves = zip(*tree_leaves(params), strict=True)
+    g = [g for _, g in tree_leaves(grads)]
+    if clip_norm is not None:
+        g, _ = optim.clip_by_global_norm(g, clip_norm)
+    opt.apply(leaves, g, learning_rate=lr_t, decay=[decayed(p) for p in paths])
+    return loss
 
 
 def train(
@@ -296,20 +319,25 @@ def train(
     lr=3e-3,
     warmup=50,
     final_lr=0.1,
+    weight_decay=0.0,
+    clip_norm=None,
     seed=0,
     eval_every=100,
-    eval_windows=64,
+    eval_train=None,
     max_seconds=None,
     params=None,
     dtype=np.float64,
     callback=None,
 ) -> TrainResult:
-    r"""Train a tiny GPT with Adam on random windows of ``train_data``.
+    r"""Train a tiny GPT with Adam (AdamW if ``weight_decay > 0``) on random windows of ``train_data``.
 
-    The learning rate follows :func:`learning_rate`: a linear warm-up over ``warmup`` steps,
-    then a cosine down to ``final_lr * lr``. The validation loss is :func:`evaluate` on the first ``eval_windows``
-    windows of ``val_data``, every ``eval_every`` steps and at the end. Training stops after
-    ``steps`` steps or, if given, once ``max_seconds`` have passed. ``callback(step, train_loss,
+    Each step is :func:`train_step`. The learning rate follows :func:`learning_rate`: a
+    linear warm-up over ``warmup`` steps, then a cosine down to ``final_lr * lr``. Gradients
+    are clipped to global norm ``clip_norm`` if given; weight decay applies to the
+    parameters :func:`decayed` selects. The validation loss is :func:`evaluate` on all of
+    ``val_data`` (and on ``eval_train``, a sample of the training ids, if given) every
+    ``eval_every`` steps and at the end. Training stops after ``steps`` steps or, if given,
+    once ``max_seconds`` of training steps have passed. ``callback(step, train_loss,
     val_loss)``, if given, is called after each validation.
 
     Returns:
@@ -318,26 +346,29 @@ def train(
     learning_rate(1, steps, lr, warmup, final_lr)  # checks the schedule's settings
     rng = np.random.default_rng(seed)
     params = init_params(cfg, seed, dtype) if params is None else params
-    leaves = [a for _, a in tree_leaves(params)]
-    opt = optim.Adam(lr, beta_1=0.9, beta_2=0.99, epsilon=1e-8, epsilon_hat=False)
+    opt = optim.Adam(lr, beta_1=0.9, beta_2=0.99, epsilon=1e-8, epsilon_hat=False,
+                     weight_decay=weight_decay)  # fmt: skip
     res = TrainResult(params, [], [], [], [], 0.0)
-    t0 = time.perf_counter()
+    spent = 0.0
     for step in range(1, steps + 1):
-        lr_t = learning_rate(step, steps, lr, warmup, final_lr)
+        t0 = time.perf_counter()
         x, y = batches(train_data, batch_size, cfg.n_ctx, rng)
-        loss, grads = loss_and_grads(params, cfg, x, y)
-        opt.apply(leaves, [g for _, g in tree_leaves(grads)], learning_rate=lr_t)
+        lr_t = learning_rate(step, steps, lr, warmup, final_lr)
+        loss = train_step(params, cfg, opt, x, y, lr_t, clip_norm)
+        spent += time.perf_counter() - t0
         res.steps.append(step)
         res.train_loss.append(loss)
-        out_of_time = max_seconds is not None and time.perf_counter() - t0 > max_seconds
+        out_of_time = max_seconds is not None and spent > max_seconds
         if step % eval_every == 0 or step == steps or out_of_time:
             res.val_steps.append(step)
-            res.val_loss.append(evaluate(params, cfg, val_data, max_windows=eval_windows))
+            res.val_loss.append(evaluate(params, cfg, val_data))
+            if eval_train is not None:
+                res.train_eval_loss.append(evaluate(params, cfg, eval_train))
             if callback is not None:
                 callback(step, loss, res.val_loss[-1])
         if out_of_time:
             break
-    res.seconds = time.perf_counter() - t0
+    res.seconds = spent
     return res
 
 

@@ -45,9 +45,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float, in_interval, positive
+from ._checks import as_float, in_interval, nonneg, positive
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "Optimizer", "clip_by_global_norm"]
 
 
 class Optimizer:
@@ -59,7 +59,7 @@ class Optimizer:
         self.iterations = 0
         self._state: list[dict] | None = None
 
-    def apply(self, params, grads, learning_rate=None) -> None:
+    def apply(self, params, grads, learning_rate=None, decay=None) -> None:
         """Update each array of ``params`` in place from the matching array of ``grads``.
 
         Args:
@@ -68,6 +68,8 @@ class Optimizer:
             grads: list of arrays of the same shapes.
             learning_rate: this step's :math:`\alpha > 0` (a schedule's value); by
                 default the one given at construction.
+            decay: one bool per parameter, whether weight decay applies to it (default:
+                all); used by optimizers with a ``weight_decay``.
         Raises:
             ValueError: lengths or shapes differ, non-finite gradients, a non-positive
                 ``learning_rate``, or a different set of parameters than at the first call.
@@ -98,8 +100,13 @@ class Optimizer:
             if learning_rate is None
             else self._f32(positive(learning_rate, "learning_rate"))
         )
+        decay = [True] * len(params) if decay is None else [bool(d) for d in decay]
+        if len(decay) != len(params):
+            raise ValueError(f"decay must have one entry per parameter ({len(params)})")
         self.iterations += 1
-        for p, g, s in zip(params, checked, self._state, strict=True):
+        for p, g, s, d in zip(params, checked, self._state, decay, strict=True):
+            if d and getattr(self, "weight_decay", 0.0):
+                p -= p * self.weight_decay * lr  # decoupled weight decay (AdamW), before the step
             self._update(p, g, s, lr)
 
     def _f32(self, x: float) -> float:
@@ -172,6 +179,11 @@ class Adam(Optimizer):
         epsilon: :math:`\epsilon > 0` (default :math:`10^{-7}`, as Keras; the paper's is
             :math:`10^{-8}`).
         epsilon_hat: Keras's placement of :math:`\epsilon` (True) or the paper's (False).
+        weight_decay: :math:`\lambda \ge 0`. With :math:`\lambda > 0` this is AdamW
+            (Loshchilov & Hutter 2019, as ``keras.optimizers.AdamW``): before each step
+            the weights shrink, :math:`w \leftarrow w - \alpha_t \lambda w`, apart from
+            the gradient and its moments (*decoupled* from them, unlike an L2 penalty
+            added to the loss, which Adam's division by :math:`\sqrt v` would rescale).
         keras_float32: round the learning rate, and the betas in the bias corrections,
             to float32 as Keras does.
     Raises:
@@ -186,8 +198,10 @@ class Adam(Optimizer):
         epsilon=1e-7,
         keras_float32=False,
         epsilon_hat=True,
+        weight_decay=0.0,
     ):
         super().__init__(learning_rate, keras_float32)
+        self.weight_decay = nonneg(weight_decay, "weight_decay")
         self.beta_1 = in_interval(beta_1, "beta_1", 0.0, 1.0, closed="left")
         self.beta_2 = in_interval(beta_2, "beta_2", 0.0, 1.0, closed="left")
         self.epsilon = positive(epsilon, "epsilon")
@@ -212,3 +226,31 @@ class Adam(Optimizer):
             v += (1 - b2) * g * g
             m_hat, v_hat = m / (1 - self._f32(b1) ** t), v / (1 - self._f32(b2) ** t)
             w -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def clip_by_global_norm(grads, clip_norm):
+    r"""Scale all gradients by one factor so that their global norm is at most ``clip_norm``.
+
+    .. math::
+        \lVert g \rVert = \sqrt{\textstyle\sum_i \lVert g_i \rVert^2},\qquad
+        g_i \leftarrow g_i \cdot \frac{c}{\max(\lVert g \rVert, c)}
+
+    as ``tf.clip_by_global_norm``: the direction of the whole update is kept, only its
+    length is capped.
+
+    Args:
+        grads: list of arrays.
+        clip_norm: :math:`c > 0`.
+    Returns:
+        ``(clipped, norm)``: new arrays (same dtypes) and the global norm before clipping.
+    Raises:
+        ValueError: ``clip_norm <= 0`` or non-finite gradients.
+    """
+    c = positive(clip_norm, "clip_norm")
+    grads = [np.asarray(g) for g in grads]
+    for i, g in enumerate(grads):
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"grads[{i}] contains NaN or inf")
+    norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads)))
+    scale = c / max(norm, c)
+    return [(g * scale).astype(g.dtype, copy=False) for g in grads], norm
