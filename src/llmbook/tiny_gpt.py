@@ -41,13 +41,17 @@ from .text import Vocabulary
 __all__ = [
     "DEFAULTS",
     "NGRAMS",
+    "RECORD",
     "THREADS",
+    "VARIANTS",
     "Data",
     "Settings",
     "baselines",
     "cache_dir",
+    "compare",
     "main",
     "prepare",
+    "recorded",
     "trained",
 ]
 
@@ -132,8 +136,9 @@ def prepare(
     """Chapter 1's training and validation lines (or their first lines), as character ids.
 
     Lines are joined with a newline, which is a token like any other. Characters seen fewer
-    than ``min_count`` times in the training part become the unknown character ``□``, in
-    both parts (so all models are scored on the same token sequence).
+    than ``min_count`` times in all of chapter 1's training lines become the unknown
+    character ``□``, in both parts (so all models, and all sizes of the training part, are
+    scored on the same token sequence).
 
     Args:
         n_train_lines, n_val_lines: how many of chapter 1's training and validation lines
@@ -147,10 +152,10 @@ def prepare(
                           ("n_val_lines", n_val_lines, val_lines)):  # fmt: skip
         if n is not None and not 1 <= n <= len(part):
             raise ValueError(f"{name} must be in [1, {len(part)}] or None, got {n}")
+    tok = Vocabulary.of_characters("\n".join(train_lines), min_count=min_count)
     train_lines = train_lines[:n_train_lines] if n_train_lines else train_lines
     val_lines = val_lines[:n_val_lines] if n_val_lines else val_lines
     train_text, val_text = "\n".join(train_lines), "\n".join(val_lines)
-    tok = Vocabulary.of_characters(train_text, min_count=min_count)
     train_ids, val_ids = tok.encode(train_text), tok.encode(val_text)
     return Data(tok, tok.decode(train_ids), tok.decode(val_ids), train_ids, val_ids)
 
@@ -314,6 +319,62 @@ def _unflatten(leaves):
     return fix(root)
 
 
+#: The settings compared in chapter 15: overrides of :data:`DEFAULTS` (without a time limit).
+VARIANTS = {
+    "4,000 lines": {"n_train_lines": 4000},
+    "default": {},
+    "weight decay 0.1": {"weight_decay": 0.1},
+    "clip 1.0": {"clip_norm": 1.0},
+    "3,400 steps": {"steps": 3400, "eval_every": 850},
+}
+
+#: Where :func:`compare` records each variant's run (one JSON file per variant).
+RECORD = resources.files("llmbook") / "data" / "tiny_gpt_settings"
+
+
+def compare(name: str, folder=None) -> dict:
+    """Train the variant ``name`` of :data:`VARIANTS` (or load it from the cache) and record it.
+
+    The record (``folder``, default :data:`RECORD`, ``<name>.json``) holds the settings, the
+    steps run, and the last evaluation of the training sample and of the validation text
+    (:func:`llmbook.lm_eval.evaluate`), so the chapter can show the comparison without
+    training every variant. ``python -m llmbook.tiny_gpt --compare NAME`` runs it.
+
+    Returns:
+        the record.
+    """
+    over = dict(VARIANTS[name])
+    data = prepare(n_train_lines=over.pop("n_train_lines", None))
+    s = dataclasses.replace(DEFAULTS, max_seconds=None, **over)
+    _, res = trained(data, s, cache=True)
+    rec = {
+        "name": name,
+        "overrides": VARIANTS[name],
+        "steps": res.steps[-1],
+        "train_chars": len(data.train_ids),
+        "eval_steps": res.val_steps,
+        "train_eval": res.train_eval_loss,
+        "validation": res.val_loss,
+    }
+    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name.replace(' ', '_').replace(',', '')}.json").write_text(
+        json.dumps(rec, indent=1)
+    )
+    return rec
+
+
+def recorded(folder=None) -> list[dict]:
+    """The records :func:`compare` wrote, in the order of :data:`VARIANTS` (missing ones left out)."""
+    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
+    out = []
+    for name in VARIANTS:
+        f = folder / f"{name.replace(' ', '_').replace(',', '')}.json"
+        if f.is_file():
+            out.append(json.loads(f.read_text()))
+    return out
+
+
 def main() -> dict[str, float]:
     """Train (or load) the chapter's model into the book's cache and print how it compares.
 
@@ -337,4 +398,9 @@ def main() -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--compare":
+        print(json.dumps(compare(sys.argv[2])))
+    else:
+        main()
