@@ -98,13 +98,17 @@ def test_training_lowers_the_loss_on_a_pattern():
     assert res.val_loss[-1] < 0.2
 
 
-def test_training_stops_when_its_time_is_up():
-    # max_seconds = 0: the first step is already past the budget, so training stops after
-    # it, with that step's validation loss recorded, instead of running all 150 steps.
+def test_training_depends_on_the_settings_and_seed_only():
+    """No time limit: two runs with the same settings give the same parameters and record."""
     cfg = gpt.GPTConfig(n_vocab=13, n_ctx=8, d_model=16, n_head=2, n_layer=1)
     data = np.tile(np.arange(13), 40)
-    res = gpt.train(cfg, data, data, steps=150, batch_size=8, eval_every=50, max_seconds=0)
-    assert res.steps == [1] and res.val_steps == [1] and len(res.val_loss) == 1
+    a, b = (gpt.train(cfg, data, data, steps=6, batch_size=4, eval_every=3) for _ in range(2))
+    assert a.val_steps == b.val_steps == [3, 6] and a.train_loss == b.train_loss
+    for (_, x), (_, y) in zip(gpt.tree_leaves(a.params), gpt.tree_leaves(b.params), strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(
+        gpt.train(cfg, data, data, steps=6, batch_size=4, seed=1).params["wte"], a.params["wte"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -193,3 +197,37 @@ def test_embed_is_one_hot_times_table_plus_positions(rng):
     np.testing.assert_allclose(
         cache["blocks"][0]["ln1"]["xhat"], xc / np.sqrt((xc**2).mean(-1, keepdims=True) + 1e-5)
     )
+
+
+def test_the_chapters_training_loop_is_train(rng):
+    """The loop chapter 15 writes out (batch, schedule, forward/backward, clip, AdamW step)
+    leaves the same parameters as gpt.train after a few steps."""
+    from llmbook import optim
+
+    data = rng.integers(0, CFG.n_vocab, size=200)
+    kw = dict(steps=4, batch_size=3, lr=1e-2, warmup=2, final_lr=0.1)
+    res = gpt.train(CFG, data, data, **kw, weight_decay=0.1, clip_norm=0.5, seed=7, eval_every=4)
+
+    params = gpt.init_params(CFG, seed=7)
+    batch_rng = np.random.default_rng(7)
+    opt = optim.Adam(kw["lr"], beta_1=0.9, beta_2=0.99, epsilon=1e-8, epsilon_hat=False,
+                     weight_decay=0.1)  # fmt: skip
+    for step in range(1, kw["steps"] + 1):
+        x, y = gpt.batches(data, kw["batch_size"], CFG.n_ctx, batch_rng)
+        loss, grads = gpt.loss_and_grads(params, CFG, x, y)
+        paths, leaves = zip(*gpt.tree_leaves(params), strict=True)
+        g, _ = optim.clip_by_global_norm([a for _, a in gpt.tree_leaves(grads)], 0.5)
+        lr_t = gpt.learning_rate(step, kw["steps"], kw["lr"], kw["warmup"], kw["final_lr"])
+        opt.apply(leaves, g, learning_rate=lr_t, decay=[gpt.decayed(p) for p in paths])
+        assert loss == res.train_loss[step - 1]
+    for (p1, a1), (p2, a2) in zip(
+        gpt.tree_leaves(params), gpt.tree_leaves(res.params), strict=True
+    ):
+        assert p1 == p2
+        np.testing.assert_array_equal(a1, a2)
+
+
+def test_weight_decay_reaches_matrices_only():
+    decayed = {p for p, _ in gpt.tree_leaves(gpt.init_params(CFG)) if gpt.decayed(p)}
+    assert "wte" in decayed and "blocks.0.attn.W_q" in decayed and "blocks.1.ffn.W_2" in decayed
+    assert not any(p.endswith(("gamma", "beta")) or ".b_" in p for p in decayed)

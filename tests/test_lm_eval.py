@@ -37,6 +37,7 @@ def test_stride_one_is_the_literal_loop_with_all_the_context_the_model_reads(rng
     ref = [_nll(params, ids[max(0, t - CFG.n_ctx) : t], ids[t]) for t in range(1, ids.size)]
     got = lm_eval.gpt_token_losses(params, CFG, ids, stride=1, batch_size=4)
     np.testing.assert_allclose(got, ref, rtol=1e-10)
+    assert gpt.evaluate(params, CFG, ids, stride=1) == pytest.approx(np.mean(ref), rel=1e-12)
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 64])

@@ -5,12 +5,20 @@ import dataclasses
 import numpy as np
 import pytest
 
+import llmbook.corpus
+import llmbook.splits
 from llmbook import gpt, tiny_gpt
 
 
 def test_prepare_splits_without_overlap():
     data = tiny_gpt.prepare(n_train_lines=50, n_val_lines=20, min_count=2)
     assert data.train_text.count("\n") == 49 and data.val_text.count("\n") == 19
+    lines = llmbook.corpus.peoples_daily_sentences()
+    train, valid = llmbook.splits.train_test_split(lines, test_fraction=0.1, seed=0)
+    # chapter 1's split; rare characters read as the unknown character
+    tok = data.tokenizer
+    assert data.train_text.split("\n")[0] == tok.decode(tok.encode(train[0]))
+    assert data.val_text.split("\n")[0] == tok.decode(tok.encode(valid[0]))
     assert data.tokenizer.decode(data.train_ids) == data.train_text
     assert data.val_ids.max() < data.tokenizer.vocab_size
 
@@ -20,12 +28,12 @@ def test_baselines_order():
     b = tiny_gpt.baselines(data)
     # a bigram model uses one character of context, so it must beat the unigram model,
     # and both must beat a uniform guess over the vocabulary
-    assert b["bigram"] < b["unigram"] < np.log(data.tokenizer.vocab_size + 2)
+    assert b["bigram"].loss < b["unigram"].loss < np.log(data.tokenizer.vocab_size + 2)
 
 
 def test_cache_round_trip(tmp_path):
     data = tiny_gpt.prepare(n_train_lines=40, n_val_lines=10, min_count=3)
-    small = dict(steps=3, d_model=8, n_head=2, n_layer=1, n_ctx=8, eval_every=2, eval_windows=2)
+    small = dict(steps=3, d_model=8, n_head=2, n_layer=1, n_ctx=8, eval_every=2)
     cfg, res = tiny_gpt.trained(data, small, cache=tmp_path)
     files = list(tmp_path.glob("tiny_gpt_*.npz"))
     assert len(files) == 1
@@ -58,3 +66,21 @@ def test_settings_are_typed_and_a_mistyped_name_is_refused(tmp_path):
         tiny_gpt.Settings(steps=0)
     with pytest.raises(ValueError, match="final_lr"):
         tiny_gpt.Settings(final_lr=0.0)
+
+
+def test_the_plotted_validation_curve_ends_at_the_tables_figure(tmp_path):
+    """The last point of the figure's validation curve is lm_eval.evaluate on the whole
+    validation text with the final weights: the number in the chapter's table."""
+    from llmbook import lm_eval, training_plots
+
+    data = tiny_gpt.prepare(n_train_lines=40, n_val_lines=10, min_count=3)
+    small = dict(steps=5, d_model=8, n_head=2, n_layer=1, n_ctx=8, eval_every=2)
+    cfg, res = tiny_gpt.trained(data, small, cache=tmp_path)
+    steps, val = training_plots.curves(res)["validation"]
+    table = lm_eval.evaluate((res.params, cfg), data.val_text, tokenizer=data.tokenizer)
+    assert steps[-1] == 5 and steps == [2, 4, 5]
+    assert round(val[-1], 3) == round(table.loss, 3)
+    assert len(training_plots.curves(res)["training sample"][1]) == 3
+    fig = training_plots.loss_curves(res, {"bigram": table})
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "validation text (evaluation)" in labels and "bigram, validation" in labels

