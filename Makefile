@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt tiny-gpt-long tiny-gpt-runs
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
@@ -59,6 +59,17 @@ $(TINY_GPT): $(STAMP) $(PACKAGE)
 	@mkdir -p $(@D) && touch $@
 
 tiny-gpt: $(TINY_GPT)
+
+# The larger, longer-trained model chapter 15 compares (at most 15 minutes on two cores): its
+# record goes to src/llmbook/data/tiny_gpt_runs/long.json, its weights to the cache.
+tiny-gpt-long: $(STAMP)
+	$(BIN)/python -m llmbook.tiny_gpt --record long
+
+# Every run of tiny_gpt.RUNS that chapters 15 and 16 show from their records (about 20
+# minutes on two cores without the long one).
+tiny-gpt-runs: $(STAMP)
+	for run in "default" "seed 1" "seed 2" "4,000 lines" "weight decay 0.1" "clip 1.0" \
+	           "1,000 steps" "2,000 steps"; do $(BIN)/python -m llmbook.tiny_gpt --record "$$run" || exit 1; done
 
 # Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
 # book's extension (_ext/book_site.py) also when the llmbook modules it imports change.

@@ -1,6 +1,7 @@
 """The chapter-15 experiment: data split, baselines, and the on-disk cache of a trained model."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -84,3 +85,48 @@ def test_the_plotted_validation_curve_ends_at_the_tables_figure(tmp_path):
     fig = training_plots.loss_curves(res, {"bigram": table})
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "validation text (evaluation)" in labels and "bigram, validation" in labels
+
+
+def test_a_record_is_written_and_read_back(tmp_path, monkeypatch):
+    small = dict(n_train_lines=40, n_val_lines=10, min_count=3, steps=4, d_model=8, n_head=2,
+                 n_layer=1, n_ctx=8, eval_every=2)  # fmt: skip
+    monkeypatch.setitem(tiny_gpt.RUNS, "tiny", small)
+    rec = tiny_gpt.record("tiny", folder=tmp_path, cache=tmp_path)
+    assert (tmp_path / "tiny.json").is_file()
+    assert tiny_gpt.recorded(tmp_path) == {"tiny": rec}
+    data = tiny_gpt.prepare(n_train_lines=40, n_val_lines=10, min_count=3)
+    _, res = tiny_gpt.trained(data, tiny_gpt.settings_of("tiny"), cache=tmp_path)
+    assert rec["eval_steps"] == [2, 4] and rec["validation"] == res.val_loss
+    assert rec["first_losses"] == res.train_loss[: tiny_gpt.N_FIRST]
+    assert rec["n_params"] == gpt.n_params(res.params)
+    with pytest.raises(KeyError, match="unknown run"):
+        tiny_gpt.settings_of("nope")
+
+
+def _recorded_shapes():
+    """The shipped records, one per distinct start of training (data, model, seed, optimiser)."""
+    seen, out = set(), []
+    for name, rec in tiny_gpt.recorded().items():
+        s = dict(rec["settings"])
+        key = json.dumps({k: v for k, v in s.items() if k not in ("steps", "eval_every")})
+        if key not in seen:
+            seen.add(key)
+            out.append(pytest.param(rec, id=name))
+    return out
+
+
+@pytest.mark.parametrize("rec", _recorded_shapes())
+def test_a_short_retrain_follows_the_recorded_losses(rec):
+    """Each shipped record comes from this code: retraining its first steps gives its first
+    batch losses. During the warm-up the learning rate, lr * t / warmup, does not depend on
+    the total number of steps, so a run of N_FIRST steps matches the long run's start."""
+    s = tiny_gpt.Settings(**rec["settings"])
+    assert s.warmup >= tiny_gpt.N_FIRST
+    data = tiny_gpt.prepare(s.n_train_lines, s.n_val_lines, s.min_count)
+    assert len(data.train_ids) == rec["train_chars"]
+    short = dataclasses.replace(s, steps=tiny_gpt.N_FIRST, eval_every=tiny_gpt.N_FIRST,
+                                n_val_lines=1)  # fmt: skip
+    data_short = tiny_gpt.prepare(s.n_train_lines, 1, s.min_count)
+    _, res = tiny_gpt.trained(data_short, short, cache=False)
+    np.testing.assert_allclose(res.train_loss, rec["first_losses"], rtol=2e-4)
+    assert rec["n_params"] == gpt.n_params(res.params)

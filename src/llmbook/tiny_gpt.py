@@ -41,17 +41,19 @@ from .text import Vocabulary
 __all__ = [
     "DEFAULTS",
     "NGRAMS",
-    "RECORD",
+    "N_FIRST",
+    "RECORDS",
+    "RUNS",
     "THREADS",
-    "VARIANTS",
     "Data",
     "Settings",
     "baselines",
     "cache_dir",
-    "compare",
     "main",
     "prepare",
+    "record",
     "recorded",
+    "settings_of",
     "trained",
 ]
 
@@ -197,6 +199,14 @@ def _source_hash() -> str:
     return sources.fingerprint("import llmbook.tiny_gpt", data=())
 
 
+def _cache_path(data: Data, s: Settings, folder) -> pathlib.Path:
+    """The cache file of a model: a hash of the settings, the data and the model's source."""
+    blob = [dataclasses.asdict(s), data.tokenizer.vocab_size, int(data.train_ids.sum()),
+            int(data.val_ids.sum()), _source_hash()]  # fmt: skip
+    key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
+    return pathlib.Path(folder) / f"tiny_gpt_{key}.npz"
+
+
 def trained(
     data: Data,
     settings: Settings | dict | None = None,
@@ -225,10 +235,7 @@ def trained(
                         n_head=s.n_head, n_layer=s.n_layer)  # fmt: skip
     folder = cache_dir() if cache is True else (pathlib.Path(cache) if cache else None)
 
-    blob = [dataclasses.asdict(s), cfg.n_vocab, int(data.train_ids.sum()),
-            int(data.val_ids.sum()), _source_hash()]  # fmt: skip
-    key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
-    path = folder / f"tiny_gpt_{key}.npz" if folder else None
+    path = _cache_path(data, s, folder) if folder else None
     if path is not None and path.is_file():
         return cfg, _load(path)
     n_eval = min(len(data.train_ids), len(data.val_ids))
@@ -289,69 +296,106 @@ def _unflatten(leaves):
     return fix(root)
 
 
-#: The settings compared in chapter 15: overrides of :data:`DEFAULTS` (without a time limit).
-VARIANTS = {
-    "4,000 lines": {"n_train_lines": 4000},
+#: The runs chapters 15 and 16 compare: a name and its overrides of :data:`DEFAULTS`.
+#: ``"long"`` is the larger, longer-trained model of ``make tiny-gpt-long``.
+RUNS = {
     "default": {},
+    "seed 1": {"seed": 1},
+    "seed 2": {"seed": 2},
+    "4,000 lines": {"n_train_lines": 4000},
     "weight decay 0.1": {"weight_decay": 0.1},
     "clip 1.0": {"clip_norm": 1.0},
-    "3,400 steps": {"steps": 3400, "eval_every": 850},
+    "1,000 steps": {"steps": 1000, "eval_every": 250},
+    "2,000 steps": {"steps": 2000, "eval_every": 500},
+    "long": {"d_model": 128, "n_layer": 3, "steps": 15000, "eval_every": 2500},
 }
 
-#: Where :func:`compare` records each variant's run (one JSON file per variant).
-RECORD = resources.files("llmbook") / "data" / "tiny_gpt_settings"
+#: Where :func:`record` keeps each run's record (one JSON file per run, shipped with the
+#: package so that the chapters can show runs the book build does not repeat).
+RECORDS = resources.files("llmbook") / "data" / "tiny_gpt_runs"
+
+#: How many first batch losses a record keeps (see :func:`record`).
+N_FIRST = 20
 
 
-def compare(name: str, folder=None) -> dict:
-    """Train the variant ``name`` of :data:`VARIANTS` (or load it from the cache) and record it.
+def settings_of(name: str) -> Settings:
+    """The :class:`Settings` of the run ``name`` of :data:`RUNS`."""
+    if name not in RUNS:
+        raise KeyError(f"unknown run {name!r}; the runs are {list(RUNS)}")
+    return dataclasses.replace(DEFAULTS, **RUNS[name])
 
-    The record (``folder``, default :data:`RECORD`, ``<name>.json``) holds the settings, the
-    steps run, and the last evaluation of the training sample and of the validation text
-    (:func:`llmbook.lm_eval.evaluate`), so the chapter can show the comparison without
-    training every variant. ``python -m llmbook.tiny_gpt --compare NAME`` runs it.
+
+def _record_path(name, folder=None) -> pathlib.Path:
+    folder = pathlib.Path(str(RECORDS)) if folder is None else pathlib.Path(folder)
+    return folder / (name.replace(" ", "_").replace(",", "") + ".json")
+
+
+def record(name: str, folder=None, cache=True) -> dict:
+    """Train the run ``name`` of :data:`RUNS` (or load it from the cache) and write its record.
+
+    The record holds the settings, the parameter count, the training time, the first
+    :data:`N_FIRST` batch losses (which a short retrain must reproduce: the warm-up does
+    not depend on the number of steps), and at every evaluation the loss
+    (:func:`llmbook.lm_eval.evaluate`) on the validation text and on a training sample of
+    the same length. ``python -m llmbook.tiny_gpt --record NAME`` runs it.
 
     Returns:
-        the record.
+        the record (also written to ``folder``, default :data:`RECORDS`).
     """
-    over = dict(VARIANTS[name])
-    data = prepare(n_train_lines=over.pop("n_train_lines", None))
-    s = dataclasses.replace(DEFAULTS, **over)
-    _, res = trained(data, s, cache=True)
+    s = settings_of(name)
+    data = prepare(n_train_lines=s.n_train_lines, n_val_lines=s.n_val_lines,
+                   min_count=s.min_count)  # fmt: skip
+    cfg, res = trained(data, s, cache=cache)
+    score = lm_eval.evaluate((res.params, cfg), data.val_text, tokenizer=data.tokenizer)
     rec = {
         "name": name,
-        "overrides": VARIANTS[name],
-        "steps": res.steps[-1],
+        "overrides": RUNS[name],
+        "settings": dataclasses.asdict(s),
+        "n_params": gpt.n_params(res.params),
         "train_chars": len(data.train_ids),
+        "seconds": res.seconds,
+        "first_losses": [float(v) for v in res.train_loss[:N_FIRST]],
         "eval_steps": res.val_steps,
         "train_eval": res.train_eval_loss,
         "validation": res.val_loss,
+        "known_loss": score.known_loss,
+        "unknown_share": score.unknown_share,
     }
-    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name.replace(' ', '_').replace(',', '')}.json").write_text(
-        json.dumps(rec, indent=1)
-    )
+    path = _record_path(name, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rec, indent=1) + "\n")
     return rec
 
 
-def recorded(folder=None) -> list[dict]:
-    """The records :func:`compare` wrote, in the order of :data:`VARIANTS` (missing ones left out)."""
-    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
-    out = []
-    for name in VARIANTS:
-        f = folder / f"{name.replace(' ', '_').replace(',', '')}.json"
+def recorded(folder=None) -> dict[str, dict]:
+    """The records :func:`record` wrote, by name, in the order of :data:`RUNS` (missing ones left out)."""
+    out = {}
+    for name in RUNS:
+        f = _record_path(name, folder)
         if f.is_file():
-            out.append(json.loads(f.read_text()))
+            out[name] = json.loads(f.read_text())
     return out
 
 
-def main() -> dict[str, float]:
+def main(argv=None) -> dict[str, float]:
     """Train (or load) the chapter's model into the book's cache and print how it compares.
+
+    ``--record NAME`` instead trains (or loads) the run ``NAME`` of :data:`RUNS` and writes
+    its record (:func:`record`).
 
     Returns:
         validation losses (nats per character, :func:`llmbook.lm_eval.evaluate` for all) of
-        ``unigram``, ``bigram``, ``trigram`` and ``gpt``, and ``seconds``, the training time.
+        ``unigram``, ``bigram``, ``trigram`` and ``gpt`` (and ``long`` if the long model is
+        in the cache), and ``seconds``, the training time.
     """
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "--record":
+        rec = record(argv[1])
+        print(f"{argv[1]}: validation {rec['validation'][-1]:.3f} after "
+              f"{rec['eval_steps'][-1]} steps, {rec['seconds']:.1f} s of training")  # fmt: skip
+        return {"gpt": rec["validation"][-1], "seconds": rec["seconds"]}
     data = prepare()
     base = baselines(data, NGRAMS[:3])
     _, res = trained(data, cache=True)
@@ -360,17 +404,15 @@ def main() -> dict[str, float]:
     out["seconds"] = res.seconds
     where = f"cache {cache_dir()}" if cache_dir() else "no cache (not inside the book)"
     print(f"tiny GPT: {res.steps[-1]} steps, {res.seconds:.1f} s of training ({where})")
-    print(
-        f"unigram {out['unigram']:.3f}, bigram {out['bigram']:.3f}, "
-        f"trigram {out['trigram']:.3f}, GPT {out['gpt']:.3f}"
-    )
+    line = (f"unigram {out['unigram']:.3f}, bigram {out['bigram']:.3f}, "
+            f"trigram {out['trigram']:.3f}, GPT {out['gpt']:.3f}")  # fmt: skip
+    long = settings_of("long")
+    if cache_dir() and _cache_path(data, long, cache_dir()).is_file():
+        out["long"] = trained(data, long, cache=True)[1].val_loss[-1]
+        line += f", long GPT {out['long']:.3f}"
+    print(line)
     return out
 
 
 if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) == 3 and sys.argv[1] == "--compare":
-        print(json.dumps(compare(sys.argv[2])))
-    else:
-        main()
+    main()
