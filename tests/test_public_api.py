@@ -113,9 +113,8 @@ CHAPTER_NAMES = {
         "remove_stopwords",
         "whitespace_tokenize",
     ],
-    "tiny_gpt": ["DEFAULTS", "baselines", "prepare", "recorded", "trained"],
+    "tiny_gpt": ["DEFAULTS", "RUNS", "baselines", "prepare", "record", "recorded", "trained"],
     "tokenizers": ["BPETokenizer", "pre_tokenize"],
-    "training_plots": ["loss_curves"],
     "transformer": [
         "PAPER_MILLIONS",
         "PUBLISHED",

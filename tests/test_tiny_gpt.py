@@ -72,17 +72,17 @@ def test_settings_are_typed_and_a_mistyped_name_is_refused(tmp_path):
 def test_the_plotted_validation_curve_ends_at_the_tables_figure(tmp_path):
     """The last point of the figure's validation curve is lm_eval.evaluate on the whole
     validation text with the final weights: the number in the chapter's table."""
-    from llmbook import lm_eval, training_plots
+    from llmbook import lm_eval, plots
 
     data = tiny_gpt.prepare(n_train_lines=40, n_val_lines=10, min_count=3)
     small = dict(steps=5, d_model=8, n_head=2, n_layer=1, n_ctx=8, eval_every=2)
     cfg, res = tiny_gpt.trained(data, small, cache=tmp_path)
-    steps, val = training_plots.curves(res)["validation"]
+    steps, val = plots.training_curves(res)["validation"]
     table = lm_eval.evaluate((res.params, cfg), data.val_text, tokenizer=data.tokenizer)
     assert steps[-1] == 5 and steps == [2, 4, 5]
     assert round(val[-1], 3) == round(table.loss, 3)
-    assert len(training_plots.curves(res)["training sample"][1]) == 3
-    fig = training_plots.loss_curves(res, {"bigram": table})
+    assert len(plots.training_curves(res)["training sample"][1]) == 3
+    fig = plots.loss_curves(res, {"bigram": table}, pyplot=False)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "validation text (evaluation)" in labels and "bigram, validation" in labels
 

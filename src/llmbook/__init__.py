@@ -49,7 +49,6 @@ Scale (chapter 8) and the Transformer (Part II):
 - :mod:`llmbook.tiny_gpt` -- the experiment of chapter 15: data, baselines, trained model.
 - :mod:`llmbook.lm_eval` -- one evaluation for every language model (GPT and n-gram alike).
 - :mod:`llmbook.head_stats` -- what each attention head looks at, measured.
-- :mod:`llmbook.training_plots` -- the loss curves of a training run.
 - :mod:`llmbook.sampling` -- temperature, top-k and top-p sampling.
 - :mod:`llmbook.decoding` -- beam search, and how repetitive generated text is.
 - :mod:`llmbook.transformer` -- parameter counts, FLOPs per token, memory.

@@ -12,6 +12,8 @@ values to the numbers it is drawn from.
 - :mod:`llmbook.plots.learning` -- gradient descent, the network playground, training runs
   (chapters 2, 3 and 5).
 - :mod:`llmbook.plots.scale` -- published model sizes (chapter 8).
+- :mod:`llmbook.plots.training` -- a training run's losses against n-gram baselines
+  (chapters 15 and 16).
 - :mod:`llmbook.plots.transformer` -- positional encodings, next-token distributions,
   attention maps (Part II).
 - :mod:`llmbook.plots.part3` -- a rotary pair turning with the position, expert routing
@@ -56,6 +58,7 @@ from .part3 import (
     update_rope_rotation,
 )
 from .scale import model_sizes_figure, tokens_per_parameter_figure
+from .training import loss_curves, training_curves
 from .transformer import (
     attention_map_figure,
     next_token_figure,
@@ -80,6 +83,7 @@ __all__ = [
     "line_panels_figure",
     "loss_comparison_figure",
     "loss_curve_figure",
+    "loss_curves",
     "model_sizes_figure",
     "moe_routing_figure",
     "next_token_figure",
@@ -91,6 +95,7 @@ __all__ = [
     "token_label",
     "tokens_per_parameter_figure",
     "training_and_decision_figure",
+    "training_curves",
     "training_figure",
     "twin_curves_figure",
     "update_activation_panels",

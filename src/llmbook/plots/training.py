@@ -1,14 +1,16 @@
-"""Figures of a training run: the losses of chapter 15, each curve labelled with what it measures."""
+"""Figures of a training run: the losses of chapters 15 and 16, each curve labelled with what it measures."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["curves", "loss_curves"]
+from ._base import new_figure
+
+__all__ = ["loss_curves", "training_curves"]
 
 
-def curves(result) -> dict[str, tuple[list, list]]:
+def training_curves(result) -> dict[str, tuple[list, list]]:
     """The plotted series of a :class:`llmbook.gpt.TrainResult`, as ``{label: (steps, losses)}``.
 
     - ``"training batch"``: the loss of each step's random batch (noisy; a mean over the
@@ -25,7 +27,7 @@ def curves(result) -> dict[str, tuple[list, list]]:
     return out
 
 
-def loss_curves(result, baselines=None, ylim=None) -> Figure:
+def loss_curves(result, baselines=None, ylim=None, pyplot: bool = True) -> Figure:
     """Training and validation loss against steps, with n-gram baselines on the same measure.
 
     Args:
@@ -33,9 +35,9 @@ def loss_curves(result, baselines=None, ylim=None) -> Figure:
         baselines: ``{name: Score}`` of :func:`llmbook.lm_eval.evaluate` on the validation text.
         ylim: the y range, or None for matplotlib's.
     """
-    fig = Figure(figsize=(6.4, 3.8))
+    fig = new_figure((6.4, 3.8), pyplot=pyplot)
     ax = fig.subplots()
-    c = curves(result)
+    c = training_curves(result)
     steps, batch = c["training batch"]
     ax.plot(steps, batch, color="0.8", lw=0.6, label="training batch (random windows)")
     if len(batch) >= 50:
