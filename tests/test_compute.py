@@ -152,3 +152,38 @@ def test_six_flops_per_parameter_per_token_as_tensorflow_counts_them(tf):
     assert flops(forward) == 2 * n * d_tokens
     loss_sum = d_tokens * d_out - 1
     assert flops(forward_backward) == compute.training_flops(n, d_tokens) + loss_sum
+
+
+def test_power_law_fit_recovers_a_law_derived_by_hand():
+    """L = 12 C^-0.05 at C = 1e12, 1e13, 1e14: ln L falls by 0.05 ln 10 per decade, so the
+    fit must return a = 12, alpha = 0.05, and L = 6 is reached at C = (12/6)^(1/0.05) = 2^20."""
+    C = np.array([1e12, 1e13, 1e14])
+    L = 12.0 * C**-0.05
+    a, alpha = compute.fit_power_law(C, L)
+    assert a == pytest.approx(12.0, rel=1e-9) and alpha == pytest.approx(0.05, rel=1e-9)
+    assert compute.power_law_crossing(a, alpha, 6.0) == pytest.approx(2.0**20, rel=1e-6)
+
+
+def test_power_law_fit_is_least_squares_in_log_space():
+    """Three points off the line: the fitted slope is the OLS slope of ln L on ln C, worked
+    out by hand for x = ln C = (0, 1, 2), y = ln L = (1, 0.4, 0.1): x mean 1, y mean 0.5,
+    slope = ((-1)(0.5) + 0 + (1)(-0.4)) / 2 = -0.45, intercept 0.5 + 0.45 = 0.95."""
+    C = np.exp([0.0, 1.0, 2.0])
+    L = np.exp([1.0, 0.4, 0.1])
+    a, alpha = compute.fit_power_law(C, L)
+    assert alpha == pytest.approx(0.45) and a == pytest.approx(np.exp(0.95))
+
+
+@pytest.mark.parametrize(
+    "C, L",
+    [
+        ([1.0], [2.0]),
+        ([1.0, 2.0], [2.0]),
+        ([1.0, 1.0], [2.0, 3.0]),
+        ([1.0, -2.0], [2.0, 3.0]),
+        ([1.0, 2.0], [2.0, np.nan]),
+    ],
+)
+def test_power_law_fit_refuses_bad_points(C, L):
+    with pytest.raises(ValueError):
+        compute.fit_power_law(C, L)

@@ -26,10 +26,12 @@ __all__ = [
     "chinchilla_tokens",
     "emissions_tonnes",
     "energy_kwh",
+    "fit_power_law",
     "gpu_days",
     "gpu_hours",
     "implied_utilization",
     "pf_days",
+    "power_law_crossing",
     "throughput_flops",
     "training_flops",
 ]
@@ -242,3 +244,43 @@ def emissions_tonnes(kwh, kg_co2e_per_kwh):
     e = _positive(kwh, "kwh")
     k = _positive(kg_co2e_per_kwh, "kg_co2e_per_kwh")
     return _out(e * k / 1000.0)
+
+
+def fit_power_law(C, L):
+    r"""Least-squares fit of :math:`L = a\,C^{-\alpha}` in log-log space.
+
+    .. math::
+        \ln L = \ln a - \alpha \ln C,
+
+    a straight line fitted to the points :math:`(\ln C_i, \ln L_i)` by ordinary least
+    squares (Kaplan et al. 2020 fit their compute curves this way, with an irreducible loss
+    this small fit leaves out).
+
+    Args:
+        C: training compute of each run, ``[n]``, :math:`n \ge 2`, not all equal.
+        L: its loss, ``[n]``, positive.
+    Returns:
+        ``(a, alpha)``.
+    Raises:
+        ValueError: fewer than two points, mismatched lengths, non-positive values, or
+        equal computes.
+    """
+    C, L = _positive(C, "C"), _positive(L, "L")
+    if C.ndim != 1 or C.shape != L.shape or C.size < 2:
+        raise ValueError(f"C and L must be 1-D of the same length >= 2, got {C.shape}, {L.shape}")
+    if np.ptp(np.log(C)) == 0:
+        raise ValueError("C must hold at least two different values")
+    x, y = np.log(C), np.log(L)
+    xm, ym = x.mean(), y.mean()
+    slope = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
+    return float(np.exp(ym - slope * xm)), -slope
+
+
+def power_law_crossing(a, alpha, L):
+    r"""The compute at which :math:`a\,C^{-\alpha}` reaches the loss ``L``: :math:`C = (a/L)^{1/\alpha}`.
+
+    Raises:
+        ValueError: non-positive ``a``, ``alpha`` or ``L``.
+    """
+    a, alpha, L = (float(_positive(v, n)) for v, n in ((a, "a"), (alpha, "alpha"), (L, "L")))
+    return (a / L) ** (1.0 / alpha)
