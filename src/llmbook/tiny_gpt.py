@@ -304,6 +304,8 @@ RUNS = {
     "seed 2": {"seed": 2},
     "4,000 lines": {"n_train_lines": 4000},
     "weight decay 0.1": {"weight_decay": 0.1},
+    "weight decay 0.1, seed 1": {"weight_decay": 0.1, "seed": 1},
+    "weight decay 0.1, seed 2": {"weight_decay": 0.1, "seed": 2},
     "clip 1.0": {"clip_norm": 1.0},
     "1,000 steps": {"steps": 1000, "eval_every": 250},
     "2,000 steps": {"steps": 2000, "eval_every": 500},
