@@ -220,6 +220,9 @@ def test_the_chapters_training_loop_is_train(rng):
         lr_t = gpt.learning_rate(step, kw["steps"], kw["lr"], kw["warmup"], kw["final_lr"])
         opt.apply(leaves, g, learning_rate=lr_t, decay=[gpt.decayed(p) for p in paths])
         assert loss == res.train_loss[step - 1]
+        assert np.sqrt(sum(np.sum(a**2) for _, a in gpt.tree_leaves(grads))) == pytest.approx(
+            res.grad_norm[step - 1], rel=1e-12
+        )
     for (p1, a1), (p2, a2) in zip(
         gpt.tree_leaves(params), gpt.tree_leaves(res.params), strict=True
     ):

@@ -280,3 +280,13 @@ def test_clip_by_global_norm_matches_tensorflow(tf, rng, clip):
         clip_by_global_norm(grads, 0.0)
     with pytest.raises(ValueError, match="NaN"):
         clip_by_global_norm([np.array([np.nan])], 1.0)
+
+
+def test_clip_by_global_norm_none_measures_only():
+    from llmbook.optim import clip_by_global_norm
+
+    g = [np.array([3.0, 4.0]), np.array([[12.0]])]  # norm sqrt(9 + 16 + 144) = 13
+    out, n = clip_by_global_norm(g, None)
+    assert n == 13.0 and all(np.array_equal(a, b) for a, b in zip(out, g, strict=True))
+    with pytest.raises(ValueError, match="NaN"):
+        clip_by_global_norm([np.array([np.inf])], None)

@@ -352,7 +352,8 @@ def learning_rate(step: int, steps: int, lr: float, warmup: int = 50, final_lr: 
 class TrainResult:
     """What :func:`train` returns: the trained parameters and the record of training.
 
-    ``train_loss`` is each step's batch loss; ``val_loss`` (and ``train_eval_loss``, if a
+    ``train_loss`` is each step's batch loss and ``grad_norm`` its gradient's global norm
+    before clipping; ``val_loss`` (and ``train_eval_loss``, if a
     training sample was given) are :func:`evaluate` on the whole text at ``val_steps``.
     ``seconds`` is the time of the training steps, evaluations excluded.
     """
@@ -364,6 +365,7 @@ class TrainResult:
     val_loss: list[float]
     seconds: float
     train_eval_loss: list[float] = dataclasses.field(default_factory=list)
+    grad_norm: list[float] = dataclasses.field(default_factory=list)
 
 
 def decayed(path: str) -> bool:
@@ -376,19 +378,19 @@ def decayed(path: str) -> bool:
     return last.startswith("W_") or last in ("wte", "wpe")
 
 
-def train_step(params, cfg: GPTConfig, opt, x, y, lr_t, clip_norm=None) -> float:
+def train_step(params, cfg: GPTConfig, opt, x, y, lr_t, clip_norm=None):
     """One step of training: forward, backward, clipping, optimizer step (``params`` in place).
 
     Returns:
-        the batch loss before the step.
+        ``(loss, norm)``: the batch loss before the step and the gradient's global norm
+        before clipping.
     """
     loss, grads = model_of(cfg).loss_and_grads(params, cfg, x, y)  # forward and backward
     paths, leaves = zip(*tree_leaves(params), strict=True)
     g = [g for _, g in tree_leaves(grads)]
-    if clip_norm is not None:
-        g, _ = optim.clip_by_global_norm(g, clip_norm)
+    g, norm = optim.clip_by_global_norm(g, clip_norm)  # clip_norm None: the norm only
     opt.apply(leaves, g, learning_rate=lr_t, decay=[decayed(p) for p in paths])
-    return loss
+    return loss, norm
 
 
 def train(
@@ -436,10 +438,11 @@ def train(
         t0 = time.perf_counter()
         x, y = batches(train_data, batch_size, cfg.n_ctx, rng)
         lr_t = learning_rate(step, steps, lr, warmup, final_lr)
-        loss = train_step(params, cfg, opt, x, y, lr_t, clip_norm)
+        loss, norm = train_step(params, cfg, opt, x, y, lr_t, clip_norm)
         res.seconds += time.perf_counter() - t0
         res.steps.append(step)
         res.train_loss.append(loss)
+        res.grad_norm.append(norm)
         if step % eval_every == 0 or step == steps:
             res.val_steps.append(step)
             res.val_loss.append(evaluate(params, cfg, val_data))

@@ -240,17 +240,19 @@ def clip_by_global_norm(grads, clip_norm):
 
     Args:
         grads: list of arrays.
-        clip_norm: :math:`c > 0`.
+        clip_norm: :math:`c > 0`, or None to measure the norm only (the gradients are
+            returned unchanged).
     Returns:
-        ``(clipped, norm)``: new arrays (same dtypes) and the global norm before clipping.
+        ``(clipped, norm)``: the arrays (same dtypes) and the global norm before clipping.
     Raises:
         ValueError: ``clip_norm <= 0`` or non-finite gradients.
     """
-    c = positive(clip_norm, "clip_norm")
+    c = None if clip_norm is None else positive(clip_norm, "clip_norm")
     grads = [np.asarray(g) for g in grads]
     for i, g in enumerate(grads):
         if not np.all(np.isfinite(g)):
             raise ValueError(f"grads[{i}] contains NaN or inf")
     norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads)))
-    scale = c / max(norm, c)
-    return [(g * scale).astype(g.dtype, copy=False) for g in grads], norm
+    if c is None or norm <= c:
+        return grads, norm
+    return [(g * (c / norm)).astype(g.dtype, copy=False) for g in grads], norm

@@ -88,7 +88,9 @@ class Settings:
     warmup: int = 50
     final_lr: float = 0.1
     weight_decay: float = 0.0
-    clip_norm: float | None = None
+    # Clipping the gradient to global norm 1 lowered the validation loss by about 0.14
+    # nats on three seeds (chapter 15 shows the records).
+    clip_norm: float | None = 1.0
     seed: int = 0
     eval_every: int = 1000
 
@@ -260,7 +262,15 @@ def _save(path, res):
     leaves = dict(gpt.tree_leaves(res.params))
     record = {
         k: getattr(res, k)
-        for k in ("steps", "train_loss", "val_steps", "val_loss", "seconds", "train_eval_loss")
+        for k in (
+            "steps",
+            "train_loss",
+            "val_steps",
+            "val_loss",
+            "seconds",
+            "train_eval_loss",
+            "grad_norm",
+        )
     }
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, __record__=np.array(json.dumps(record)), **leaves)
@@ -274,7 +284,7 @@ def _load(path):
     params = _unflatten(leaves)
     return gpt.TrainResult(params, record["steps"], record["train_loss"], record["val_steps"],
                            record["val_loss"], record["seconds"],
-                           record.get("train_eval_loss", []))  # fmt: skip
+                           record["train_eval_loss"], record["grad_norm"])  # fmt: skip
 
 
 def _unflatten(leaves):
@@ -306,10 +316,12 @@ RUNS = {
     "weight decay 0.1": {"weight_decay": 0.1},
     "weight decay 0.1, seed 1": {"weight_decay": 0.1, "seed": 1},
     "weight decay 0.1, seed 2": {"weight_decay": 0.1, "seed": 2},
-    "clip 1.0": {"clip_norm": 1.0},
-    "1,000 steps": {"steps": 1000, "eval_every": 250},
-    "2,000 steps": {"steps": 2000, "eval_every": 500},
-    "long": {"d_model": 128, "n_layer": 3, "steps": 15000, "eval_every": 2500},
+    "no clipping": {"clip_norm": None},
+    "no clipping, seed 1": {"clip_norm": None, "seed": 1},
+    "no clipping, seed 2": {"clip_norm": None, "seed": 2},
+    "no clipping, 1,000 steps": {"clip_norm": None, "steps": 1000, "eval_every": 250},
+    "no clipping, 2,000 steps": {"clip_norm": None, "steps": 2000, "eval_every": 500},
+    "long": {"clip_norm": None, "d_model": 128, "n_layer": 3, "steps": 15000, "eval_every": 2500},
 }
 
 #: Where :func:`record` keeps each run's record (one JSON file per run, shipped with the
