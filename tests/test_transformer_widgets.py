@@ -145,11 +145,23 @@ def test_settings_figure_bars_and_table_are_the_same_numbers():
         assert ax.get_title() == row[0]
         assert row[1] == pytest.approx(bars[0])  # p of the most likely token = the first bar
     assert [r[2] for r in rows] == [4, 4, 2, 3, 1]
-    h = [-sum(p * math.log(p) for p in q if p > 0) for q in
-         ([0.5, 0.3, 0.15, 0.05], roots, [0.625, 0.375], [0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95])]
+    h = [
+        -sum(p * math.log(p) for p in q if p > 0)
+        for q in (
+            [0.5, 0.3, 0.15, 0.05],
+            roots,
+            [0.625, 0.375],
+            [0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95],
+        )
+    ]
     np.testing.assert_allclose([r[3] for r in rows], [*h, 0.0], atol=1e-12)
-    assert [r[0] for r in rows] == ["τ = 1, no truncation", "τ = 2, no truncation",
-                                    "τ = 1, top-k 2", "τ = 1, top-p 0.9", "τ = 0, no truncation"]
+    assert [r[0] for r in rows] == [
+        "τ = 1, no truncation",
+        "τ = 2, no truncation",
+        "τ = 1, top-k 2",
+        "τ = 1, top-p 0.9",
+        "τ = 0, no truncation",
+    ]
     with pytest.raises(ValueError, match="at least one setting"):
         widgets.settings_figure(LOGITS, TOKENS, [])
 
