@@ -54,7 +54,8 @@ SEQUENCES = {
     + [{"depth": d} for d in (1, 3, 2)],
     "sampling": [{"temperature": v} for v in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)]
     + [{"top_k": k} for k in (1, 5, 20, 50, 0)]
-    + [{"top_p": p} for p in (0.5, 0.8, 0.95, 1.0)],
+    + [{"top_p": p} for p in (0.5, 0.8, 0.95, 1.0)]
+    + [{"prompt": p} for p in ("p1", "p2", "p0")],
     "attention": [{"block": b, "head": h} for b in (1, 2) for h in (1, 2, 3, 4)]
     + [{"temperature": t} for t in (0.5, 2.0, 1.0)]
     + [{"mask": m} for m in ("none", "causal")]
@@ -78,10 +79,11 @@ def _part_two(name: str):
     from llmbook.text import Vocabulary
 
     rng = np.random.default_rng(0)
-    if name == "sampling":
-        V = 2000
+    if name == "sampling":  # the GPT's logits after three prompts, as in chapter 17
+        V = 2905
+        table = {f"p{i}": rng.normal(size=V) * 3 for i in range(3)}
         return widgets.sampling_explorer(
-            rng.normal(size=V) * 3, [f"t{i}" for i in range(V)], kernel_free_strip=False
+            table, [f"t{i}" for i in range(V)], kernel_free_strip=False
         )
     tok = Vocabulary.of_characters("中国人民经济发展是硬道理。新年好")
     cfg = gpt.GPTConfig(n_vocab=1931, n_ctx=64, d_model=96, n_head=4, n_layer=2)

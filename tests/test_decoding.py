@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import llmbook  # noqa: F401
-from llmbook import decoding, gpt
+from llmbook import decoding, gpt, sampling
 from llmbook.kernels import log_softmax
 
 CFG = gpt.GPTConfig(n_vocab=3, n_ctx=6, d_model=8, n_head=2, n_layer=2)
@@ -97,6 +97,47 @@ def test_kv_cache_gives_identical_beams(rng, kw):
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x.ids, y.ids)
         assert x.log_prob == pytest.approx(y.log_prob, abs=1e-10)
+
+
+def test_kv_cache_gives_identical_beams_in_float32_past_the_context(rng):
+    # The trained model of chapter 15 runs in float32 with a vocabulary of thousands: a
+    # float32 model with more tokens than the beams, cached against uncached, beyond n_ctx.
+    cfg = gpt.GPTConfig(n_vocab=40, n_ctx=8, d_model=16, n_head=2, n_layer=2)
+    params = gpt.init_params(cfg, seed=2, dtype=np.float32)
+    for _, a in gpt.tree_leaves(params):
+        a += rng.normal(scale=0.3, size=a.shape).astype(np.float32)
+    prompt = np.array([3, 17, 5])
+    a = decoding.beam_search(params, cfg, prompt, 12, beam_width=4, use_cache=True)
+    b = decoding.beam_search(params, cfg, prompt, 12, beam_width=4, use_cache=False)
+    assert len(a) == len(b) == 4
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.ids, y.ids)
+        assert x.log_prob == pytest.approx(y.log_prob, abs=1e-4)
+
+
+def test_next_token_logits_are_what_generate_draws_from(rng):
+    params = _random_params(rng)
+    prompt = np.array([2, 0, 1])
+    z = decoding.next_token_logits(params, CFG, prompt)
+    assert z.shape == (CFG.n_vocab,) and z.dtype == np.float64
+    # the same logits through the other path: the KV cache, filled by the whole prompt
+    kvs = [{} for _ in params["blocks"]]
+    np.testing.assert_allclose(z, gpt.logits_with_cache(params, CFG, prompt[None], kvs, 0)[0],
+                               atol=1e-12)  # fmt: skip
+    # greedy decoding's first token is their argmax; a sampled first token is the draw, with
+    # the same seed, from next_token_distribution of these logits
+    assert gpt.generate(params, CFG, prompt, 1, temperature=0)[-1] == np.argmax(z)
+    for seed in range(5):
+        q = sampling.next_token_distribution(z, temperature=0.8, top_k=2)
+        mine = sampling.sample(q, np.random.default_rng(seed))
+        theirs = gpt.generate(params, CFG, prompt, 1, temperature=0.8, top_k=2, seed=seed)[-1]
+        assert mine == theirs
+    with pytest.raises(ValueError, match="one sequence"):
+        decoding.next_token_logits(params, CFG, np.array([[0, 1]]))
+    with pytest.raises(ValueError, match="token ids"):
+        decoding.next_token_logits(params, CFG, np.array([0, 7]))
+    with pytest.raises(ValueError, match="at most 6"):
+        decoding.next_token_logits(params, CFG, np.zeros(7, dtype=int))
 
 
 def test_beam_search_rejects_bad_input(rng):

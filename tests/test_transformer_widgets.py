@@ -76,6 +76,96 @@ def test_sampling_explorer_live_part_redraws_from_the_package():
     np.testing.assert_allclose(live.result["q"], q)
 
 
+# A second prompt's distribution, p = (0.1, 0.2, 0.3, 0.4): the most likely token is the last.
+OTHER = np.log([0.1, 0.2, 0.3, 0.4])
+TABLE = {"中": LOGITS, "经\n": OTHER}
+
+
+def test_sampling_values_picks_the_prompts_logits():
+    r = widgets.sampling_values(TABLE, temperature=1.0, prompt="经\n")
+    np.testing.assert_allclose(r["q"], [0.1, 0.2, 0.3, 0.4], atol=1e-12)
+    np.testing.assert_array_equal(r["logits"], OTHER)
+    assert r["prompt"] == "经\n"
+    # top-p 0.6 on (0.1, 0.2, 0.3, 0.4): 0.4 alone holds less than 0.6, 0.4 + 0.3 = 0.7 is
+    # enough, so the nucleus is {0.4, 0.3}, renormalised by 0.7.
+    r = widgets.sampling_values(TABLE, top_p=0.6, prompt="经\n")
+    np.testing.assert_allclose(r["q"], [0, 0, 3 / 7, 4 / 7], atol=1e-12)
+    assert r["n_drawable"] == 2
+    first = widgets.sampling_values(TABLE, top_p=0.6, prompt="中")
+    np.testing.assert_allclose(first["q"], [0.625, 0.375, 0, 0], atol=1e-12)  # 0.5 + 0.3 >= 0.6
+    with pytest.raises(ValueError, match="prompt must be one of"):
+        widgets.sampling_values(TABLE, prompt="人")
+    with pytest.raises(ValueError, match="from a table"):
+        widgets.sampling_values(LOGITS, prompt="中")
+
+
+def test_sampling_explorer_with_prompts_shows_each_prompts_distribution():
+    ex = widgets.sampling_explorer(TABLE, TOKENS, temperatures=(0.5, 1.0), top_k=2, top_p=0.6,
+                                   k_shown=4, title="the model")  # fmt: skip
+    box = ex.strip
+    # one row of buttons per prompt, one per truncation: 2 x 3 innermost stacks of 2 frames
+    assert [t.description for t in box.toggles] == ["prompt", "truncation"]
+    assert list(box.toggles[0].options) == ["中", "经↵"]  # the newline made visible
+    assert len(box.stacks) == 6 and all(len(s.children) == 2 for s in box.stacks)
+    # stacks in the order (prompt, truncation): the 5th is the second prompt with top-k 2;
+    # its frame at tau = 1 lists that prompt's top two, 0.4 and 0.3 renormalised by 0.7
+    readout = box.stacks[4].children[1].children[1].value
+    assert "0.571" in readout and "0.429" in readout and "tokens that can be drawn: 2" in readout
+    # the top-p frame of the first prompt at tau = 1: 0.5 and 0.3 renormalised by 0.8
+    readout = box.stacks[2].children[1].children[1].value
+    assert "0.625" in readout and "0.375" in readout
+    live = ex.live
+    live.set(prompt="经\n", temperature=1.0)
+    np.testing.assert_allclose(live.result["q"], [0.1, 0.2, 0.3, 0.4], atol=1e-12)
+    ax = live.fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["华", "心", "央", "国"]
+    assert ax.get_title().startswith("after 经↵:")
+    live.set(prompt="中")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["国", "央", "心", "华"]
+    np.testing.assert_allclose([b.get_height() for b in ax.patches], [0.5, 0.3, 0.15, 0.05])
+    with pytest.raises(ValueError, match="one entry per token"):
+        widgets.sampling_explorer({"a": LOGITS, "b": np.zeros(3)}, TOKENS)
+    with pytest.raises(ValueError, match="at least one prompt"):
+        widgets.sampling_explorer({}, TOKENS)
+
+
+def test_settings_figure_bars_and_table_are_the_same_numbers():
+    settings = [{}, {"temperature": 2.0}, {"top_k": 2}, {"top_p": 0.9}, {"temperature": 0.0}]
+    fig, rows = widgets.settings_figure(LOGITS, TOKENS, settings, k_shown=3)
+    # By hand, from p = (0.5, 0.3, 0.15, 0.05): tau = 2 gives sqrt(p) / sum sqrt(p); top-2
+    # gives (0.625, 0.375); top-p 0.9 keeps 0.5 + 0.3 + 0.15 = 0.95 >= 0.9 (three tokens),
+    # renormalised by 0.95; tau = 0 puts everything on the first.
+    roots = np.sqrt([0.5, 0.3, 0.15, 0.05]) / np.sqrt([0.5, 0.3, 0.15, 0.05]).sum()
+    expected = [[0.5, 0.3, 0.15], list(roots[:3]), [0.625, 0.375, 0.0],
+                [0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95], [1.0, 0.0, 0.0]]  # fmt: skip
+    assert len(fig.axes) == len(settings) == len(rows)
+    for ax, bars, row in zip(fig.axes, expected, rows, strict=True):
+        np.testing.assert_allclose([b.get_height() for b in ax.patches], bars, atol=1e-12)
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["国", "央", "心"]
+        assert ax.get_title() == row[0]
+        assert row[1] == pytest.approx(bars[0])  # p of the most likely token = the first bar
+    assert [r[2] for r in rows] == [4, 4, 2, 3, 1]
+    h = [
+        -sum(p * math.log(p) for p in q if p > 0)
+        for q in (
+            [0.5, 0.3, 0.15, 0.05],
+            roots,
+            [0.625, 0.375],
+            [0.5 / 0.95, 0.3 / 0.95, 0.15 / 0.95],
+        )
+    ]
+    np.testing.assert_allclose([r[3] for r in rows], [*h, 0.0], atol=1e-12)
+    assert [r[0] for r in rows] == [
+        "τ = 1, no truncation",
+        "τ = 2, no truncation",
+        "τ = 1, top-k 2",
+        "τ = 1, top-p 0.9",
+        "τ = 0, no truncation",
+    ]
+    with pytest.raises(ValueError, match="at least one setting"):
+        widgets.settings_figure(LOGITS, TOKENS, [])
+
+
 def _model(seed=3):
     tok = Vocabulary.of_characters("人民日报新年好中国")
     cfg = gpt.GPTConfig(n_vocab=tok.vocab_size, n_ctx=8, d_model=8, n_head=2, n_layer=2)

@@ -43,9 +43,32 @@ __all__ = [
     "beam_search",
     "compare_decoders",
     "distinct_n",
+    "next_token_logits",
     "ngrams",
     "repeated_ngram_share",
 ]
+
+
+def next_token_logits(params, cfg: gpt.GPTConfig, prompt) -> np.ndarray:
+    r"""The model's logits for the token after ``prompt``: :math:`\mathbf z_T`, the last row of
+    :func:`llmbook.gpt.forward`.
+
+    These are the logits :func:`llmbook.gpt.generate` turns into the distribution of its
+    first new token (:func:`llmbook.sampling.next_token_distribution`).
+
+    Args:
+        params, cfg: the model (:mod:`llmbook.gpt`).
+        prompt: token ids ``[T]``, ``1 <= T <= n_ctx``.
+    Returns:
+        float64 ``[V]``.
+    Raises:
+        ValueError: a prompt that is not one sequence of ids of the vocabulary, or longer
+            than ``n_ctx``.
+    """
+    if np.ndim(prompt) != 1:
+        raise ValueError(f"prompt must be one sequence of ids [T], got shape {np.shape(prompt)}")
+    logits, _ = gpt.forward(params, cfg, gpt.check_ids(prompt, cfg, "prompt"))  # [1, T, V]
+    return logits[0, -1].astype(np.float64)  # [V]
 
 
 class Beam(NamedTuple):

@@ -12,7 +12,8 @@ and every picture from :mod:`llmbook.plots`.
 - :mod:`llmbook.widgets.learning` -- :func:`loss_explorer`, :func:`backprop_explorer`,
   :func:`learning_rate_explorer`.
 - :mod:`llmbook.widgets.playground` -- :func:`playground_explorer`, a small network on 2-D data.
-- :mod:`llmbook.widgets.sampling` -- :func:`sampling_explorer`: temperature, top-k, top-p.
+- :mod:`llmbook.widgets.sampling` -- :func:`sampling_explorer`: temperature, top-k, top-p;
+  :func:`settings_figure`: several settings side by side, with their table.
 - :mod:`llmbook.widgets.attention` -- :func:`attention_explorer`: a trained GPT's attention maps.
 - :mod:`llmbook.widgets.rope` -- :func:`rope_explorer`: rotary positions, the score against
   :math:`m - n`.
@@ -48,7 +49,7 @@ from .moe import moe_batch, moe_explorer, moe_values
 from .neuron import activation_explorer, activation_values, neuron_explorer, neuron_values
 from .playground import playground_explorer, playground_values
 from .rope import rope_explorer, rope_values
-from .sampling import sampling_explorer, sampling_values
+from .sampling import sampling_explorer, sampling_values, settings_figure
 
 __all__ = [
     "ATTENTION_MASKS",
@@ -83,5 +84,6 @@ __all__ = [
     "rope_values",
     "sampling_explorer",
     "sampling_values",
+    "settings_figure",
     "slider",
 ]
