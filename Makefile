@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt tiny-llama-ablation
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
@@ -59,6 +59,12 @@ $(TINY_GPT): $(STAMP) $(PACKAGE)
 	@mkdir -p $(@D) && touch $@
 
 tiny-gpt: $(TINY_GPT)
+
+# Chapter 24's ablation: every row of llmbook.tiny_llama, seeds 0, 1 and 2, one run after the
+# other (each as long as chapter 15's training); writes src/llmbook/data/tiny_llama/*.json,
+# which are committed. Runs already recorded with the current settings are skipped.
+tiny-llama-ablation: $(STAMP)
+	$(BIN)/python -m llmbook.tiny_llama --record
 
 # Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
 # book's extension (_ext/book_site.py) also when the llmbook modules it imports change.

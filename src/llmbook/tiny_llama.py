@@ -39,12 +39,14 @@ __all__ = [
     "THREADS",
     "config",
     "experiment_settings",
+    "figure",
     "main",
     "parameter_count",
     "record",
     "recorded",
     "runs",
     "summary",
+    "table_rows",
     "trained",
 ]
 
@@ -262,6 +264,74 @@ def summary(records, table: str = "ablation") -> list[dict]:
             "ms_per_step": float(np.mean([r["ms_per_step"] for r in recs])),
         })  # fmt: skip
     return out
+
+
+def table_rows(
+    records, table: str = "ablation", baseline: str | None = "GPT-2 block"
+) -> list[dict]:
+    """:func:`summary`'s lines as table rows: switches, parameters, loss mean ± std, per seed.
+
+    Columns: ``row``, ``norm``, ``positions``, ``mlp``, ``kv heads``, ``biases``, ``output``,
+    ``parameters``, ``seeds``, ``validation (mean ± std)``, ``per seed``, ``vs first row``
+    (the difference of means to the table's first line) and ``ms/step``.
+    """
+    lines = summary(records, table)
+    kv = {r["row"]: r["config"]["n_kv_head"] for r in records}
+    heads = {r["row"]: r["config"]["n_head"] for r in records}
+    out = []
+    for ln in lines:
+        f = ln["flags"]
+        source = "tiny Llama" if (table, ln["row"]) == ("positions", "RoPE") else ln["row"]
+        out.append({
+            "row": ln["row"],
+            "norm": f["norm"],
+            "positions": f["positions"],
+            "mlp": f["mlp"],
+            "kv heads": f"{kv[source]} of {heads[source]}",
+            "biases": "yes" if f["bias"] else "no",
+            "output": "tied" if f["tied"] else "untied",
+            "parameters": ln["params"],
+            "seeds": len(ln["seeds"]),
+            "validation (mean ± std)": f"{ln['mean']:.4f} ± {ln['std']:.4f}",
+            "per seed": ", ".join(f"{v:.4f}" for v in ln["losses"]),
+            "vs first row": f"{ln['mean'] - lines[0]['mean']:+.4f}",
+            "ms/step": round(ln["ms_per_step"], 1),
+        })  # fmt: skip
+    return out
+
+
+def figure(records, pyplot: bool = True):
+    """Validation loss of every row: each seed a dot, the mean with ± one standard deviation.
+
+    Two panels, the ablation (:data:`ABLATION`) and the positions (:data:`POSITIONS`), rows
+    top to bottom in the tables' order; the plotted means and deviations are :func:`summary`'s.
+
+    Returns:
+        the figure.
+    """
+    from .plots._base import new_figure
+
+    fig = new_figure((9, 4.2), pyplot=pyplot)
+    tables = ("ablation", "positions")
+    axes = fig.subplots(1, 2, sharex=True, gridspec_kw={"width_ratios": [1, 1]})
+    for ax, table in zip(axes, tables, strict=True):
+        lines = summary(records, table)
+        y = np.arange(len(lines))
+        means = [ln["mean"] for ln in lines]
+        stds = [0.0 if np.isnan(ln["std"]) else ln["std"] for ln in lines]
+        ax.errorbar(means, y, xerr=stds, fmt="o", color="C0", capsize=4, label="mean ± std")
+        for yi, ln in zip(y, lines, strict=True):
+            ax.plot(ln["losses"], [yi] * len(ln["losses"]), "x", color="C1", alpha=0.8, gid="seeds")
+        ax.set_yticks(y, [ln["row"] for ln in lines])
+        ax.set_ylim(len(lines) - 0.5, -0.5)  # the first row on top
+        ax.set_xlabel("validation loss (nats per character)")
+        ax.set_title({"ablation": "from the GPT-2 block to the tiny Llama",
+                      "positions": "positions in the tiny Llama"}[table])  # fmt: skip
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].plot([], [], "x", color="C1", label="one seed")
+    axes[0].legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return fig
 
 
 def main(argv=None) -> None:
