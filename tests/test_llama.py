@@ -337,6 +337,29 @@ def test_summary_is_mean_and_sample_std_over_seeds():
         tiny_llama.summary([*recs, _fake_record("tiny Llama", 1, 1.6, params=8)])
 
 
+def test_difference_against_the_seed_spread():
+    recs = [
+        _fake_record("GPT-2 block", s, v) for s, v in zip((0, 1, 2), (2.0, 2.2, 2.6), strict=True)
+    ]
+    recs += [
+        _fake_record("tiny Llama", s, v) for s, v in zip((0, 1, 2), (1.9, 2.0, 2.1), strict=True)
+    ]
+    d = tiny_llama.difference(recs, "tiny Llama", "GPT-2 block")
+    # means 2.0 and 2.26667; stds 0.1 and 0.305505 (see above):
+    # se = sqrt(0.01 / 3 + 0.093333 / 3) = sqrt(0.034444) = 0.185592; |diff| 0.26667 < 2 se
+    assert d["diff"] == pytest.approx(-0.266667, abs=1e-6)
+    assert d["se"] == pytest.approx(0.185592, abs=1e-6)
+    assert d["words"] == "within the seed spread"
+    recs = [r | {"validation": [9.0, r["validation"][-1] - 1.0]} if r["row"] == "tiny Llama" else r
+            for r in recs]  # fmt: skip
+    assert tiny_llama.difference(recs, "tiny Llama", "GPT-2 block")["words"] == "lower"
+    assert tiny_llama.difference(recs, "GPT-2 block", "tiny Llama")["words"] == "higher"
+    with pytest.raises(ValueError, match="no records"):
+        tiny_llama.difference(recs, "+ RoPE", "GPT-2 block")
+    with pytest.raises(ValueError, match="two seeds"):
+        tiny_llama.difference([*recs[:3], recs[3]], "tiny Llama", "GPT-2 block")
+
+
 def test_figure_plots_the_tables_numbers():
     recs = [_fake_record(r, s, 2.0 + 0.1 * i + 0.01 * s)
             for i, r in enumerate(tiny_llama.ABLATION) for s in (0, 1, 2)]  # fmt: skip

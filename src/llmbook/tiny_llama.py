@@ -38,6 +38,7 @@ __all__ = [
     "SEEDS",
     "THREADS",
     "config",
+    "difference",
     "experiment_settings",
     "figure",
     "main",
@@ -264,6 +265,36 @@ def summary(records, table: str = "ablation") -> list[dict]:
             "ms_per_step": float(np.mean([r["ms_per_step"] for r in recs])),
         })  # fmt: skip
     return out
+
+
+def difference(records, row: str, base: str, table: str = "ablation") -> dict:
+    r"""How far row ``row``'s mean validation loss is from row ``base``'s, against the seed noise.
+
+    With means :math:`\bar a, \bar b`, sample standard deviations :math:`s_a, s_b` over
+    :math:`n_a, n_b` seeds, the difference is :math:`\Delta = \bar a - \bar b` and its
+    standard error :math:`\mathrm{se} = \sqrt{s_a^2/n_a + s_b^2/n_b}`. The difference is
+    called ``"lower"`` or ``"higher"`` only when :math:`|\Delta| > 2\,\mathrm{se}`, else
+    ``"within the seed spread"`` (with three seeds a rough screen, not a significance test).
+
+    Returns:
+        ``{"diff", "se", "ratio", "words"}`` (``ratio`` is :math:`|\Delta| / \mathrm{se}`).
+    Raises:
+        ValueError: a row without records, or with fewer than two seeds.
+    """
+    lines = {ln["row"]: ln for ln in summary(records, table)}
+    for name in (row, base):
+        if name not in lines:
+            raise ValueError(f"no records of {name!r} in the {table} table")
+        if len(lines[name]["losses"]) < 2:
+            raise ValueError(f"{name!r} needs at least two seeds for a spread")
+    a, b = lines[row], lines[base]
+    diff = a["mean"] - b["mean"]
+    se = float(np.sqrt(a["std"] ** 2 / len(a["losses"]) + b["std"] ** 2 / len(b["losses"])))
+    if abs(diff) > 2 * se:
+        words = "lower" if diff < 0 else "higher"
+    else:
+        words = "within the seed spread"
+    return {"diff": diff, "se": se, "ratio": abs(diff) / se if se > 0 else np.inf, "words": words}
 
 
 def table_rows(
