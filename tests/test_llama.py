@@ -313,8 +313,17 @@ def test_bad_ids_and_dtypes_raise(rng):
 
 
 def _fake_record(row, seed, loss, params=100, ms=10.0):
+    flags = {"norm": "rmsnorm", "positions": "rope", "mlp": "swiglu", "bias": False, "tied": False}
     return {"row": row, "seed": seed, "validation": [9.0, loss], "params": params,
-            "ms_per_step": ms, "flags": {}}  # fmt: skip
+            "ms_per_step": ms, "flags": flags, "config": {"n_head": 4, "n_kv_head": 2}}  # fmt: skip
+
+
+def test_runs_cover_every_row_once_per_seed():
+    runs = tiny_llama.runs()
+    assert runs[:3] == [("ablation", "tiny Llama", s) for s in (0, 1, 2)]
+    rows = {name for _, name, _ in runs}
+    assert rows == set(tiny_llama.ABLATION) | {"learned", "sinusoidal"}
+    assert len(runs) == 3 * len(rows) == len(set(runs))
 
 
 def test_summary_is_mean_and_sample_std_over_seeds():
@@ -383,6 +392,8 @@ def test_figure_plots_the_tables_numbers():
             np.sort(seeds), np.sort([v for ln in lines for v in ln["losses"]])
         )
         assert [t.get_text() for t in ax.get_yticklabels()] == [ln["row"] for ln in lines]
+        shown = [r["validation (mean ± std)"] for r in tiny_llama.table_rows(recs, table)]
+        assert shown == [f"{m:.4f} ± {sd:.4f}" for m, sd in zip(x, stds, strict=True)]
     import matplotlib.pyplot as plt
 
     plt.close(fig)
