@@ -346,6 +346,12 @@ def test_summary_is_mean_and_sample_std_over_seeds():
         tiny_llama.summary([*recs, _fake_record("tiny Llama", 1, 1.6, params=8)])
 
 
+def test_complete_keeps_rows_with_every_seed():
+    recs = [_fake_record("GPT-2 block", s, 2.0) for s in (0, 1, 2)]
+    recs += [_fake_record("+ RoPE", s, 2.0) for s in (0, 2)]
+    assert tiny_llama.complete(recs) == recs[:3]
+
+
 def test_difference_against_the_seed_spread():
     recs = [
         _fake_record("GPT-2 block", s, v) for s, v in zip((0, 1, 2), (2.0, 2.2, 2.6), strict=True)

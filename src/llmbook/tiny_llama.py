@@ -37,6 +37,7 @@ __all__ = [
     "RECORD",
     "SEEDS",
     "THREADS",
+    "complete",
     "config",
     "difference",
     "experiment_settings",
@@ -229,6 +230,14 @@ def recorded(folder=None) -> list[dict]:
             if f.is_file():
                 out.append(json.loads(f.read_text()))
     return out
+
+
+def complete(records) -> list[dict]:
+    """The records of the rows recorded with every seed of :data:`SEEDS` (a row is shown whole or not at all)."""
+    seeds = {}
+    for r in records:
+        seeds.setdefault(r["row"], set()).add(r["seed"])
+    return [r for r in records if seeds[r["row"]] >= set(SEEDS)]
 
 
 def summary(records, table: str = "ablation") -> list[dict]:
