@@ -335,7 +335,7 @@ def table_rows(
             "validation (mean ± std)": f"{ln['mean']:.4f} ± {ln['std']:.4f}",
             "per seed": ", ".join(f"{v:.4f}" for v in ln["losses"]),
             "vs first row": f"{ln['mean'] - lines[0]['mean']:+.4f}",
-            "ms/step": round(ln["ms_per_step"], 1),
+            "ms/step": f"{ln['ms_per_step']:.0f}",
         })  # fmt: skip
     return out
 
