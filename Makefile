@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt tiny-gpt-long tiny-gpt-runs
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt tiny-gpt-long tiny-gpt-runs tiny-llama-ablation
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
@@ -73,12 +73,25 @@ tiny-gpt-runs: $(STAMP)
 	           "no clipping, seed 1" "no clipping, seed 2" "no clipping, 1,000 steps" \
 	           "no clipping, 2,000 steps"; do $(BIN)/python -m llmbook.tiny_gpt --record "$$run" || exit 1; done
 
+# Chapter 24's tiny Llama (seed 0), likewise trained alone before the notebooks run, so that
+# the chapter finds it in the cache instead of training beside another notebook.
+TINY_LLAMA := _build/llmbook-cache/.tiny-llama
+$(TINY_LLAMA): $(STAMP) $(PACKAGE)
+	$(BIN)/python -m llmbook.tiny_llama
+	@mkdir -p $(@D) && touch $@
+
+# Chapter 24's ablation: every row of llmbook.tiny_llama, seeds 0, 1 and 2, one run after the
+# other (each as long as chapter 15's training); writes src/llmbook/data/tiny_llama/*.json,
+# which are committed. Runs already recorded with the current settings are skipped.
+tiny-llama-ablation: $(STAMP)
+	$(BIN)/python -m llmbook.tiny_llama --record
+
 # Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
 # book's extension (_ext/book_site.py) also when the llmbook modules it imports change.
 # Notebooks are executed two at a time (book_jobs in _config.yml).
 JB := $(BIN)/jupyter-book build . --path-output .
 BUILT := _build/html/.built
-$(BUILT): $(STAMP) $(VENDOR) $(TINY_GPT) $(BOOK_INPUTS)
+$(BUILT): $(STAMP) $(VENDOR) $(TINY_GPT) $(TINY_LLAMA) $(BOOK_INPUTS)
 	$(JB)
 	@touch $@
 
@@ -98,7 +111,7 @@ unit: $(STAMP)
 # re-reads every page, so that warnings of pages read by an earlier `make book` are seen.
 STRICT_FLAGS := -W -n --keep-going --all
 STRICT := _build/.strict-passed
-$(STRICT): $(STAMP) $(VENDOR) $(TINY_GPT) $(BOOK_INPUTS)
+$(STRICT): $(STAMP) $(VENDOR) $(TINY_GPT) $(TINY_LLAMA) $(BOOK_INPUTS)
 	@rm -f $(BUILT)
 	$(JB) $(STRICT_FLAGS)
 	@touch $(BUILT) $@
@@ -107,7 +120,7 @@ strict-book: $(STRICT)
 
 # The same notebooks under pytest --nbmake, one test per chapter (not part of `make test`,
 # which executes them in the strict build).
-notebooks: $(STAMP) $(TINY_GPT)
+notebooks: $(STAMP) $(TINY_GPT) $(TINY_LLAMA)
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n 2 chapters
 
 # Every page of _build/html in headless Chromium (Debian's /usr/bin/chromium; skipped with a
