@@ -2,8 +2,8 @@
 
 Every run trains a :class:`llmbook.llama.LlamaConfig` on chapter 15's data
 (:func:`llmbook.tiny_gpt.prepare`) with chapter 15's shape and training settings, read from
-:data:`llmbook.tiny_gpt.DEFAULTS` (steps, batch, learning-rate schedule, evaluation); only
-the switches of the model change:
+:data:`llmbook.tiny_gpt.DEFAULTS` without gradient clipping (steps, batch, learning-rate
+schedule, evaluation); only the switches of the model change:
 
 - :data:`ABLATION`: the GPT-2 block, then RMSNorm, RoPE, SwiGLU, grouped-query attention
   (half as many key/value heads as query heads), and last no biases with an untied output
@@ -124,13 +124,15 @@ def _source_hash() -> str:
 
 
 def experiment_settings(base=None):
-    """The experiment's settings: ``base`` (default :data:`llmbook.tiny_gpt.DEFAULTS`), evaluated once, at the end.
+    """The experiment's settings: ``base``, evaluated once, at the end.
 
-    The validation loss does not depend on how often it is measured (evaluating draws no
-    random numbers), so the final one is chapter 15's; evaluating only at the end saves
-    three passes over the validation text per run.
+    The default ``base`` is chapter 15's run ``"no clipping"`` (:data:`llmbook.tiny_gpt.DEFAULTS`
+    without gradient clipping): the ablation compares the parts with plain Adam, as chapter
+    16's scaling runs do. The validation loss does not depend on how often it is measured
+    (evaluating draws no random numbers), so the final one is chapter 15's; evaluating only
+    at the end saves three passes over the validation text per run.
     """
-    s = tiny_gpt.DEFAULTS if base is None else base
+    s = tiny_gpt.settings_of("no clipping") if base is None else base
     return dataclasses.replace(s, eval_every=s.steps)
 
 
