@@ -3,6 +3,8 @@ answer-masked language-model loss against tf.GradientTape on the Keras twin of t
 freezing (frozen weights bit-identical after training steps), chapter 5's split, and bad
 input."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -44,10 +46,9 @@ def _twin_hf(model, ids):
 
 
 def _tf_grads(tape, loss, model):
-    return dict(
-        zip([v.path for v in model.trainable_variables],
-            tape.gradient(loss, model.trainable_variables), strict=True)  # fmt: skip
-    )
+    variables = model.trainable_variables
+    grads = tape.gradient(loss, variables)
+    return {v.path: g for v, g in zip(variables, grads, strict=True)}
 
 
 def test_classifier_gradients_match_gradient_tape(tf, rng):
@@ -255,6 +256,40 @@ def test_figure_draws_the_table(tf):
     fig = sentiment.seed_figure(study)
     bars = [c for c in fig.axes[0].containers]
     assert len(bars) == len(rows)
-    for bar, (_, _, mean, std, _, _) in zip(bars, rows, strict=True):
+    for bar, (_, _, mean, _, _, _) in zip(bars, rows, strict=True):
         x = bar.lines[0].get_xdata()
         assert x[0] == pytest.approx(100 * mean)
+
+
+def _toy_reviews(rng, n=60, T=6):
+    """Reviews whose label is whether their last character's id is even: learnable."""
+    ids = rng.integers(0, CFG.n_vocab, size=(n, T))
+    lengths = rng.integers(1, T + 1, size=n)
+    y = (ids[np.arange(n), lengths - 1] % 2 == 0).astype(np.int64)
+    idx = np.arange(n)
+    return finetune.Reviews(ids, lengths, y, idx[:40], idx[40:50], idx[50:], lengths, 0.0, None)
+
+
+@pytest.mark.parametrize("name", list(finetune.METHODS))
+def test_fine_tune_leaves_the_pretrained_body_alone_and_caches_its_runs(rng, tmp_path, name):
+    body = _random_model(rng)["body"]
+    before = {p: a.copy() for p, a in gpt.tree_leaves(body)}
+    rv = _toy_reviews(rng)
+    method = dataclasses.replace(finetune.METHODS[name], steps=30, batch_size=8, warmup=3)
+    (first,) = finetune.run(body, CFG, rv, method, [0], cache=tmp_path)
+    assert all(before[p].tobytes() == a.tobytes() for p, a in gpt.tree_leaves(body))
+    assert 0.0 <= first["accuracy"] <= 1.0 and len(first["train_loss"]) == 30
+    (again,) = finetune.run(body, CFG, rv, method, [0], cache=tmp_path)  # from the cache
+    assert "model" not in again and again["accuracy"] == first["accuracy"]
+    assert again["train_loss"] == first["train_loss"]
+
+
+def test_fine_tuning_all_weights_learns_a_learnable_task(rng):
+    """The label is a function of the last character: training must beat chance on training data."""
+    body = _random_model(rng)["body"]
+    rv = _toy_reviews(rng, n=200)
+    rv.train, rv.test = np.arange(160), np.arange(160)  # scored on its own training set
+    m = finetune.Method("all", steps=200, batch_size=16, lr=3e-3, warmup=10)
+    res = finetune.fine_tune(body, CFG, rv, m, seed=0)
+    assert res["accuracy"] > 0.9
+    assert np.mean(res["train_loss"][-20:]) < 0.5 * np.mean(res["train_loss"][:20])

@@ -50,6 +50,7 @@ __all__ = [
     "PROMPT",
     "Method",
     "Reviews",
+    "baselines",
     "body_backward",
     "check_batch",
     "classify_loss_and_grads",
@@ -560,7 +561,8 @@ def instruction_tune(body, cfg, tokenizer, reviews: Reviews, n_pairs=256, steps=
         ``{"seed", "loss" (per step), "seconds", "before", "after", "params"}``; each of
         ``before``/``after`` is ``{"format": share of test prompts whose next character
         starts an answer (差 or 好), "accuracy": share whose next character starts the right
-        one, "examples": [(review, label, continuation)]}``.
+        one, "counts": [[差, 好, other] for label 0, the same for label 1],
+        "examples": [(review, label, continuation)]}``.
     """
     rng = np.random.default_rng(seed)
     src = reviews.source
@@ -577,8 +579,13 @@ def instruction_tune(body, cfg, tokenizer, reviews: Reviews, n_pairs=256, steps=
             out = gpt.generate(params, cfg, xt[i, : pl[i]], len(ANSWERS[0]), temperature=0)
             examples.append((src.reviews[te[i]], int(reviews.y[te[i]]),
                              tokenizer.decode(out[pl[i]:])))  # fmt: skip
+        y = reviews.y[te]
+        counts = [[int(np.sum((y == label) & (top == first[0]))),
+                   int(np.sum((y == label) & (top == first[1]))),
+                   int(np.sum((y == label) & ~np.isin(top, first)))] for label in (0, 1)]  # fmt: skip
         return {"format": float(np.mean(np.isin(top, first))),
-                "accuracy": float(np.mean(top == first[reviews.y[te]])), "examples": examples}  # fmt: skip
+                "accuracy": float(np.mean(top == first[y])), "counts": counts,
+                "examples": examples}  # fmt: skip
 
     params = copy.deepcopy(body)
     before = score(params)
@@ -623,3 +630,26 @@ def instruction_runs(body, cfg, tokenizer, reviews: Reviews, seeds=(0, 1, 2), ca
             tmp.replace(path)
         out.append(res)
     return out
+
+
+def baselines(data: sentiment.Data, seeds=(0, 1, 2, 3, 4), cache=True):
+    """Chapter 5's models and inputs, by :func:`llmbook.sentiment.compare` (its cached runs).
+
+    The inputs are chapter 5's: the whole review, or its last 48 or last :math:`N_{90}`
+    characters, :math:`N_{90}` being the 90th percentile of the training reviews' lengths.
+
+    Returns:
+        ``(study, n90)``: ``{name: [result per run]}`` and :math:`N_{90}`.
+    """
+    lengths = np.array([len(t) for t in data.tokens])
+    n90 = int(np.ceil(np.percentile(lengths[data.train], 90)))
+    configs = {
+        "logistic regression, whole review": ("logistic", None),
+        f"logistic regression, last {n90}": ("logistic", n90),
+        "logistic regression, last 48": ("logistic", 48),
+        "SimpleRNN, last 48": ("SimpleRNN", 48),
+        "GRU, last 48": ("GRU", 48),
+        f"SimpleRNN, last {n90}": ("SimpleRNN", n90),
+        f"GRU, last {n90}": ("GRU", n90),
+    }
+    return sentiment.compare(data, configs, seeds=list(seeds), cache=cache), n90
