@@ -250,15 +250,23 @@ def test_reviews_keep_chapter_5s_split_and_their_last_characters(reviews):
     assert np.all(rv.cut_chars() == rv.full_lengths[rv.full_lengths > 16] - 16)
 
 
-def test_figure_draws_the_table(tf):
-    study = {"a": [{"accuracy": 0.6}, {"accuracy": 0.8}], "b": [{"accuracy": 0.75}]}
+def test_figure_draws_the_table():
+    """Chapter 18's figure (sentiment.seed_figure) and its table (sentiment.summary_rows) of
+    one study: each bar is centred on its row's mean and spans its row's std, in percent."""
+    study = {
+        "logistic": [{"accuracy": 0.85}],
+        "GPT, all weights": [{"accuracy": 0.6}, {"accuracy": 0.8}, {"accuracy": 0.7}],
+    }
     rows = sentiment.summary_rows(study)
+    assert rows[1][2] == pytest.approx(0.7) and rows[1][3] == pytest.approx(0.1)  # by hand
     fig = sentiment.seed_figure(study)
-    bars = [c for c in fig.axes[0].containers]
+    bars = fig.axes[0].containers
     assert len(bars) == len(rows)
-    for bar, (_, _, mean, _, _, _) in zip(bars, rows, strict=True):
-        x = bar.lines[0].get_xdata()
-        assert x[0] == pytest.approx(100 * mean)
+    for row, (bar, (_, _, mean, std, _, _)) in enumerate(zip(bars, rows, strict=True)):
+        assert bar.lines[0].get_xdata()[0] == pytest.approx(100 * mean)
+        (segment,) = bar.lines[2][0].get_segments()  # the horizontal error bar
+        np.testing.assert_allclose(segment[:, 0], [100 * (mean - std), 100 * (mean + std)])
+        np.testing.assert_allclose(segment[:, 1], [row, row])
 
 
 def _toy_reviews(rng, n=60, T=6):
