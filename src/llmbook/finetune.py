@@ -45,6 +45,7 @@ from .tiny_gpt import THREADS, cache_dir
 
 __all__ = [
     "ANSWERS",
+    "INSTRUCTION",
     "METHODS",
     "MODES",
     "PROMPT",
@@ -352,9 +353,9 @@ class Method:
         gpt.learning_rate(1, self.steps, self.lr, self.warmup, self.final_lr)
 
 
-#: The chapter's four ways of training (steps, batch and learning rates measured in
-#: ``bench/finetune.py``): the head alone, on features computed once, trains more steps
-#: at a higher rate because each of its steps costs almost nothing.
+#: The chapter's four ways of training (``bench/finetune.py`` times their steps and compares
+#: learning rates on the validation reviews): the head alone, on features computed once,
+#: trains more steps at a higher rate because each of its steps costs almost nothing.
 METHODS = {
     "head only": Method("head", steps=2000, batch_size=64, lr=1e-2, warmup=0),
     "last block + head": Method("last_block", lr=1e-3),
@@ -548,8 +549,13 @@ def next_logits(params, cfg, x, prompt_lengths, batch_size: int = 256) -> np.nda
     return np.concatenate(out)
 
 
-def instruction_tune(body, cfg, tokenizer, reviews: Reviews, n_pairs=256, steps=150,
-                     batch_size=16, lr=3e-4, seed=0, n_examples=6):  # fmt: skip
+#: The instruction-tuning demonstration's settings: training pairs, steps, batch, peak rate.
+INSTRUCTION = {"n_pairs": 256, "steps": 150, "batch_size": 16, "lr": 3e-4}
+
+
+def instruction_tune(body, cfg, tokenizer, reviews: Reviews, n_pairs=INSTRUCTION["n_pairs"],
+                     steps=INSTRUCTION["steps"], batch_size=INSTRUCTION["batch_size"],
+                     lr=INSTRUCTION["lr"], seed=0, n_examples=6):  # fmt: skip
     """Instruction-tune a copy of ``body`` on ``n_pairs`` training reviews; score the test prompts.
 
     All weights train with Adam on :func:`masked_lm_loss_and_grads`. Before and after,
