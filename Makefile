@@ -60,7 +60,7 @@ $(TINY_GPT): $(STAMP) $(PACKAGE)
 
 tiny-gpt: $(TINY_GPT)
 
-# The larger, longer-trained model chapter 15 compares (at most 15 minutes on two cores): its
+# The larger, longer-trained model chapter 15 compares (about 15 minutes on two cores): its
 # record goes to src/llmbook/data/tiny_gpt_runs/long.json, its weights to the cache.
 tiny-gpt-long: $(STAMP)
 	$(BIN)/python -m llmbook.tiny_gpt --record long
