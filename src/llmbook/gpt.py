@@ -32,6 +32,7 @@ __all__ = [
     "GPTConfig",
     "TrainResult",
     "batches",
+    "cast_tree",
     "check_ids",
     "decayed",
     "embed",
@@ -121,14 +122,15 @@ def init_params(cfg: GPTConfig, seed=0, dtype=np.float64) -> dict:
         ],
         "ln_f": {"gamma": np.ones(d), "beta": np.zeros(d)},
     }
-    return _cast(params, dtype)
+    return cast_tree(params, dtype)
 
 
-def _cast(tree, dtype):
+def cast_tree(tree, dtype):
+    """A parameter tree (dicts and lists of arrays) with every array converted to ``dtype``."""
     if isinstance(tree, dict):
-        return {k: _cast(v, dtype) for k, v in tree.items()}
+        return {k: cast_tree(v, dtype) for k, v in tree.items()}
     if isinstance(tree, list):
-        return [_cast(v, dtype) for v in tree]
+        return [cast_tree(v, dtype) for v in tree]
     return np.asarray(tree, dtype=dtype)
 
 

@@ -221,15 +221,7 @@ def init_params(cfg: LlamaConfig, seed=0, dtype=np.float64) -> dict:
     params["norm_f"] = _norm_params(d, cfg)
     if not cfg.tied:
         params["W_out"] = rng.normal(0.0, 0.02, size=(d, cfg.n_vocab))
-    return _cast(params, dtype)
-
-
-def _cast(tree, dtype):
-    if isinstance(tree, dict):
-        return {k: _cast(v, dtype) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_cast(v, dtype) for v in tree]
-    return np.asarray(tree, dtype=dtype)
+    return gpt.cast_tree(params, dtype)
 
 
 def n_params(params) -> int:
