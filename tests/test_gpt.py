@@ -234,3 +234,49 @@ def test_weight_decay_reaches_matrices_only():
     decayed = {p for p, _ in gpt.tree_leaves(gpt.init_params(CFG)) if gpt.decayed(p)}
     assert "wte" in decayed and "blocks.0.attn.W_q" in decayed and "blocks.1.ffn.W_2" in decayed
     assert not any(p.endswith(("gamma", "beta")) or ".b_" in p for p in decayed)
+
+
+def test_body_backward_stops_after_n_blocks(rng):
+    """Reaching only the last block gives that block the full pass's gradient, and nothing below."""
+    params = _random_params(rng)
+    x = rng.integers(0, CFG.n_vocab, size=(2, 6))
+    _, cache = gpt.forward(params, CFG, x, logits=False)
+    d_hf = rng.normal(size=cache["hf"].shape)
+    full = gpt.body_backward(params, cache, d_hf)
+    top = gpt.body_backward(params, cache, d_hf, n_blocks=1)
+    assert top["wte"] is None and top["wpe"] is None and top["blocks"][0] is None
+    for (p, a), (q, b) in zip(gpt.tree_leaves(top["blocks"][1]),
+                              gpt.tree_leaves(full["blocks"][1]), strict=True):  # fmt: skip
+        assert p == q
+        np.testing.assert_array_equal(a, b)
+    # dE: the lookup's gradient is added to the one given (here the tied output layer's)
+    dE0 = rng.normal(size=params["wte"].shape)
+    with_dE = gpt.body_backward(params, cache, d_hf, dE=dE0.copy())
+    np.testing.assert_allclose(with_dE["wte"], dE0 + full["wte"], atol=1e-12)
+
+
+def test_a_saved_result_loads_equal(tmp_path, rng):
+    res = gpt.TrainResult(
+        _random_params(rng), [1, 2], [3.0, 2.5], [2], [2.7], 0.5, [2.6], [1.1, 0.9]
+    )
+    gpt.save_result(tmp_path / "r.npz", res)
+    back = gpt.load_result(tmp_path / "r.npz")
+    assert [p for p, _ in gpt.tree_leaves(back.params)] == [
+        p for p, _ in gpt.tree_leaves(res.params)
+    ]
+    for (_, a), (_, b) in zip(
+        gpt.tree_leaves(back.params), gpt.tree_leaves(res.params), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    assert isinstance(back.params["blocks"], list)
+    for k in (
+        "steps",
+        "train_loss",
+        "val_steps",
+        "val_loss",
+        "seconds",
+        "train_eval_loss",
+        "grad_norm",
+    ):
+        assert getattr(back, k) == getattr(res, k)
+    assert not list(tmp_path.glob("*.tmp*"))

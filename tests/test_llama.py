@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from llmbook import glu, gpt, llama, lm_eval, tiny_gpt, tiny_llama, transformer
+from llmbook import glu, gpt, llama, lm_eval, tiny_llama, transformer
 
 SHAPE = dict(n_vocab=11, n_ctx=6, d_model=8, n_head=4, n_layer=2)
 GPT2 = dict(norm="layernorm", positions="learned", mlp="gelu", bias=True, tied=True)
@@ -132,7 +132,7 @@ def test_loss_and_gradients_match_gradient_tape(tf, rng, name):
     loss, grads = llama.loss_and_grads(params, cfg, x, y)
     paths, leaves = zip(*gpt.tree_leaves(params), strict=True)
     tf_leaves = [tf.Variable(a) for a in leaves]
-    tree = tiny_gpt._unflatten(dict(zip(paths, tf_leaves, strict=True)))
+    tree = gpt.tree_from_leaves(dict(zip(paths, tf_leaves, strict=True)))
     with tf.GradientTape() as tape:
         ref = _tf_model(tf, tree, cfg, x, y)
     tf_grads = tape.gradient(ref, tf_leaves)

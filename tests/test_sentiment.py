@@ -117,3 +117,19 @@ def test_compare_runs_logistic_once_and_recurrent_per_seed(data, tmp_path):
                               seeds=[0, 1], cache=tmp_path)  # fmt: skip
     assert list(study) == ["lr", "rnn"]
     assert [r["seed"] for r in study["lr"]] == [0] and [r["seed"] for r in study["rnn"]] == [0, 1]
+
+
+def test_n90_is_the_training_reviews_90th_percentile_rounded_up():
+    """Training lengths 1..10: numpy's linear percentile sits at rank 0.9 * 9 = 8.1 between
+    the sorted lengths 9 and 10, so 9.1, rounded up to 10. The test reviews (length 50) do
+    not count."""
+    from types import SimpleNamespace
+
+    tokens = [["x"] * n for n in range(1, 11)] + [["y"] * 50] * 5
+    data = SimpleNamespace(tokens=tokens, train=np.arange(10), test=np.arange(10, 15))
+    assert sentiment.n90(data) == 10
+    data.train = np.arange(9)  # lengths 1..9: rank 7.2, 8.2, rounded up to 9
+    assert sentiment.n90(data) == 9
+    configs = sentiment.comparison_configs(7)
+    assert configs["GRU, last 7"] == ("GRU", 7)
+    assert configs["logistic regression, whole review"] == ("logistic", None)

@@ -38,7 +38,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import block, evaluation, gpt, optim, sentiment, sources
+from . import evaluation, gpt, optim, sentiment, sources
 from ._checks import positive, positive_int
 from .kernels import matmul, softmax_cross_entropy
 from .tiny_gpt import THREADS, cache_dir
@@ -52,7 +52,6 @@ __all__ = [
     "Method",
     "Reviews",
     "baselines",
-    "body_backward",
     "check_batch",
     "classify_loss_and_grads",
     "encode_reviews",
@@ -199,42 +198,12 @@ def head_loss_and_grads(h, head: dict, y):
     return float(loss), g_head, dh
 
 
-def body_backward(params: dict, cache: dict, d_hf, n_blocks: int | None = None) -> dict:
-    r"""The gradient of the body's weights from the gradient on its output :math:`\mathbf h_f`.
-
-    The chain rule of :func:`llmbook.gpt.loss_and_grads` below the output layer: back
-    through the final layer norm, then the blocks, last first, then the lookup
-    :math:`\mathbf x^{(0)}_t = E_{w_t} + P_t`. With ``n_blocks`` it stops after the last
-    ``n_blocks`` blocks: the blocks below and the embeddings are frozen and get ``None``.
-
-    Args:
-        params: the body; cache: from :func:`llmbook.gpt.forward`; d_hf: ``[B, T, d]``.
-    Returns:
-        grads shaped like ``params`` (``None`` for what was not reached).
-    """
-    L = len(params["blocks"])
-    n_blocks = L if n_blocks is None else n_blocks
-    dx, g_lnf = block.layer_norm_backward(d_hf, cache["ln_f"])  # [B, T, d]
-    g_blocks = [None] * L
-    for i in reversed(range(L - n_blocks, L)):  # last block first
-        dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])
-    grads = {"wte": None, "wpe": None, "blocks": g_blocks, "ln_f": g_lnf}
-    if n_blocks == L:  # down to the embeddings
-        idx, d = cache["idx"], dx.shape[-1]
-        dE = np.zeros_like(params["wte"])  # [V, d]
-        np.add.at(dE, idx.reshape(-1), dx.reshape(-1, d))  # each position adds to its token's row
-        dP = np.zeros_like(params["wpe"])  # [n_ctx, d]
-        dP[: idx.shape[1]] = dx.sum(axis=0)  # rows 0..T-1, summed over the batch
-        grads["wte"], grads["wpe"] = dE, dP
-    return grads
-
-
 def classify_loss_and_grads(model: dict, cfg, ids, lengths, y, mode: str = "all"):
     r"""Cross-entropy of the classifier on a batch, and the gradients of the weights ``mode`` trains.
 
     :math:`\mathbf h_b` is the final norm's output at review :math:`b`'s last character,
     position ``lengths[b] - 1``; its gradient is placed there in a zero ``[B, T, d]`` and
-    sent back through the body (:func:`body_backward`), as far as ``mode`` requires.
+    sent back through the body (:func:`llmbook.gpt.body_backward`), as far as ``mode`` requires.
 
     Args:
         model: ``{"body": GPT params, "head": head}``; cfg: the GPT's config.
@@ -256,7 +225,7 @@ def classify_loss_and_grads(model: dict, cfg, ids, lengths, y, mode: str = "all"
         return loss, {"body": None, "head": g_head}
     d_hf = np.zeros_like(hf)  # [B, T, d]: no loss at the other positions
     d_hf[rows, last] = dh
-    return loss, {"body": body_backward(model["body"], cache, d_hf, n_blocks), "head": g_head}
+    return loss, {"body": gpt.body_backward(model["body"], cache, d_hf, n_blocks), "head": g_head}
 
 
 def _blocks_trained(mode: str, cfg) -> int:
@@ -432,27 +401,34 @@ def run(body, cfg, reviews: Reviews, method: Method, seeds, cache=True) -> list[
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("run needs at least one seed")
+    base = [dataclasses.asdict(method)]
+    return [_cached(cache, [*base, seed], body, cfg, reviews, "model",
+                    lambda s=seed: fine_tune(body, cfg, reviews, method, s)) for seed in seeds]  # fmt: skip
+
+
+def _cached(cache, blob, body, cfg, reviews, drop, compute) -> dict:
+    """``compute()`` on :data:`THREADS` BLAS threads, or its JSON from the cache.
+
+    The key hashes ``blob``, the pretrained weights ``body``, the reviews' ids and labels,
+    and the package source fine-tuning uses; the cached JSON leaves out the entry ``drop``
+    (the trained weights), so a result loaded from the cache lacks it.
+    """
     folder = cache_dir() if cache is True else (pathlib.Path(cache) if cache else None)
     code = sources.fingerprint("import llmbook.finetune", data=())
     data_hash = hashlib.sha256(reviews.ids.tobytes() + reviews.y.tobytes()).hexdigest()[:16]
-    out = []
-    for seed in seeds:
-        blob = [dataclasses.asdict(method), seed, dataclasses.asdict(cfg), _params_hash(body),
-                data_hash, code]  # fmt: skip
-        key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
-        path = folder / f"finetune_{key}.json" if folder else None
-        if path is not None and path.is_file():
-            out.append(json.loads(path.read_text()))
-            continue
-        with threadpool_limits(limits=THREADS, user_api="blas"):
-            res = fine_tune(body, cfg, reviews, method, seed)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({k: v for k, v in res.items() if k != "model"}))
-            tmp.replace(path)
-        out.append(res)
-    return out
+    blob = [*blob, dataclasses.asdict(cfg), _params_hash(body), data_hash, code]
+    key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
+    path = folder / f"finetune_{key}.json" if folder else None
+    if path is not None and path.is_file():
+        return json.loads(path.read_text())
+    with threadpool_limits(limits=THREADS, user_api="blas"):
+        res = compute()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({k: v for k, v in res.items() if k != drop}))
+        tmp.replace(path)
+    return res
 
 
 def study(body, cfg, reviews, methods=None, seeds=(0, 1, 2), cache=True) -> dict[str, list]:
@@ -532,7 +508,7 @@ def masked_lm_loss_and_grads(params, cfg, x, targets, mask):
     dlogits[mask] = dz_sel
     E, hf = params["wte"], cache["hf"]
     d = E.shape[1]
-    grads = body_backward(params, cache, matmul(dlogits, E))  # through dh_f = dz E
+    grads = gpt.body_backward(params, cache, matmul(dlogits, E))  # through dh_f = dz E
     grads["wte"] += dlogits.reshape(-1, E.shape[0]).T @ hf.reshape(-1, d)  # from z = h_f E^T
     return float(loss), grads
 
@@ -615,27 +591,10 @@ def instruction_tune(body, cfg, tokenizer, reviews: Reviews, n_pairs=INSTRUCTION
 def instruction_runs(body, cfg, tokenizer, reviews: Reviews, seeds=(0, 1, 2), cache=True,
                      **settings) -> list[dict]:  # fmt: skip
     """:func:`instruction_tune` for each seed, cached as :func:`run` caches (without ``params``)."""
-    folder = cache_dir() if cache is True else (pathlib.Path(cache) if cache else None)
-    code = sources.fingerprint("import llmbook.finetune", data=())
-    data_hash = hashlib.sha256(reviews.ids.tobytes() + reviews.y.tobytes()).hexdigest()[:16]
-    out = []
-    for seed in seeds:
-        blob = ["instruct", sorted(settings.items()), int(seed), dataclasses.asdict(cfg),
-                _params_hash(body), data_hash, code]  # fmt: skip
-        key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
-        path = folder / f"finetune_{key}.json" if folder else None
-        if path is not None and path.is_file():
-            out.append(json.loads(path.read_text()))
-            continue
-        with threadpool_limits(limits=THREADS, user_api="blas"):
-            res = instruction_tune(body, cfg, tokenizer, reviews, seed=int(seed), **settings)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({k: v for k, v in res.items() if k != "params"}))
-            tmp.replace(path)
-        out.append(res)
-    return out
+    base = ["instruct", sorted(settings.items())]
+    return [_cached(cache, [*base, int(seed)], body, cfg, reviews, "params",
+                    lambda s=int(seed): instruction_tune(body, cfg, tokenizer, reviews, seed=s, **settings))
+            for seed in seeds]  # fmt: skip
 
 
 def baselines(data: sentiment.Data, seeds=(0, 1, 2, 3, 4), cache=True):
@@ -647,15 +606,6 @@ def baselines(data: sentiment.Data, seeds=(0, 1, 2, 3, 4), cache=True):
     Returns:
         ``(study, n90)``: ``{name: [result per run]}`` and :math:`N_{90}`.
     """
-    lengths = np.array([len(t) for t in data.tokens])
-    n90 = int(np.ceil(np.percentile(lengths[data.train], 90)))
-    configs = {
-        "logistic regression, whole review": ("logistic", None),
-        f"logistic regression, last {n90}": ("logistic", n90),
-        "logistic regression, last 48": ("logistic", 48),
-        "SimpleRNN, last 48": ("SimpleRNN", 48),
-        "GRU, last 48": ("GRU", 48),
-        f"SimpleRNN, last {n90}": ("SimpleRNN", n90),
-        f"GRU, last {n90}": ("GRU", n90),
-    }
+    n90 = sentiment.n90(data)
+    configs = sentiment.comparison_configs(n90)
     return sentiment.compare(data, configs, seeds=list(seeds), cache=cache), n90

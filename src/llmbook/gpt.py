@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
+import pathlib
 import sys
 import time
 
@@ -32,6 +34,7 @@ __all__ = [
     "GPTConfig",
     "TrainResult",
     "batches",
+    "body_backward",
     "cast_tree",
     "check_ids",
     "decayed",
@@ -41,12 +44,15 @@ __all__ = [
     "generate",
     "init_params",
     "learning_rate",
+    "load_result",
     "logits_with_cache",
     "loss_and_grads",
     "model_of",
     "n_params",
+    "save_result",
     "train",
     "train_step",
+    "tree_from_leaves",
     "tree_leaves",
     "unembedding",
 ]
@@ -284,14 +290,42 @@ def loss_and_grads(params: dict, cfg: GPTConfig, idx, targets):
     hf = cache["hf"]  # [B, T, d]: LN_f of the last block's output
     dE = dlogits.reshape(-1, V).T @ hf.reshape(-1, d)  # [V, d]: from z = h_f E^T
     dhf = matmul(dlogits, E)  # [B, T, d]
-    dx, g_lnf = block.layer_norm_backward(dhf, cache["ln_f"])
-    g_blocks = [None] * len(params["blocks"])
-    for i in reversed(range(len(params["blocks"]))):  # last block first
+    return loss, body_backward(params, cache, dhf, dE=dE)  # the lookup adds to dE
+
+
+def body_backward(params: dict, cache: dict, d_hf, n_blocks: int | None = None, dE=None) -> dict:
+    r"""The gradient of the body's weights from the gradient on its output :math:`\mathbf h_f`.
+
+    The chain rule below the output layer: back through the final layer norm, then the
+    blocks, last first, then the lookup :math:`\mathbf x^{(0)}_t = E_{w_t} + P_t`, where
+    the gradient of each position is added to its token's row of :math:`E` and to its
+    position's row of :math:`P`. With ``n_blocks`` it stops after the last ``n_blocks``
+    blocks: the blocks below and the embeddings are frozen and get ``None``.
+
+    Args:
+        params: the model; cache: from :func:`forward`; d_hf: ``[B, T, d]``.
+        n_blocks: how many blocks, counted from the last, to reach (default all, and the
+            embeddings).
+        dE: ``[V, d]``, the gradient :math:`E` already has (the tied output layer's), which
+            the lookup's is added to in place (default zeros).
+    Returns:
+        grads shaped like ``params`` (``None`` for what was not reached).
+    """
+    L = len(params["blocks"])
+    n_blocks = L if n_blocks is None else n_blocks
+    dx, g_lnf = block.layer_norm_backward(d_hf, cache["ln_f"])  # [B, T, d]
+    g_blocks = [None] * L
+    for i in reversed(range(L - n_blocks, L)):  # last block first
         dx, g_blocks[i] = block.block_backward(dx, cache["blocks"][i])
-    np.add.at(dE, idx.reshape(-1), dx.reshape(-1, d))  # + from the lookup E[idx]
-    dP = np.zeros_like(params["wpe"])  # [n_ctx, d]
-    dP[: idx.shape[1]] = dx.sum(axis=0)  # rows 0..T-1, summed over the batch
-    return loss, {"wte": dE, "wpe": dP, "blocks": g_blocks, "ln_f": g_lnf}
+    grads = {"wte": None, "wpe": None, "blocks": g_blocks, "ln_f": g_lnf}
+    if n_blocks == L:  # down to the embeddings
+        idx, d = cache["idx"], dx.shape[-1]
+        dE = np.zeros_like(params["wte"]) if dE is None else dE  # [V, d]
+        np.add.at(dE, idx.reshape(-1), dx.reshape(-1, d))  # each position adds to its token's row
+        dP = np.zeros_like(params["wpe"])  # [n_ctx, d]
+        dP[: idx.shape[1]] = dx.sum(axis=0)  # rows 0..T-1, summed over the batch
+        grads["wte"], grads["wpe"] = dE, dP
+    return grads
 
 
 def batches(data, batch_size: int, block_size: int, rng):
@@ -368,6 +402,49 @@ class TrainResult:
     seconds: float
     train_eval_loss: list[float] = dataclasses.field(default_factory=list)
     grad_norm: list[float] = dataclasses.field(default_factory=list)
+
+
+def tree_from_leaves(leaves: dict):
+    """The inverse of :func:`tree_leaves`: ``{"blocks.0.W_q": array, ...}`` back to the nested tree
+    (keys that are all digits become lists)."""
+    root: dict = {}
+    for path, arr in leaves.items():
+        parts = path.split(".")
+        node = root
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = arr
+
+    def fix(node):
+        if isinstance(node, dict):
+            if node and all(k.isdigit() for k in node):
+                return [fix(node[str(i)]) for i in range(len(node))]
+            return {k: fix(v) for k, v in node.items()}
+        return node
+
+    return fix(root)
+
+
+_RECORD_FIELDS = ("steps", "train_loss", "val_steps", "val_loss", "seconds", "train_eval_loss",
+                  "grad_norm")  # fmt: skip
+
+
+def save_result(path, res: TrainResult) -> None:
+    """Write a :class:`TrainResult` to ``path`` (``.npz``): one array per parameter, and the
+    record of training as JSON; the file appears whole or not at all."""
+    path = pathlib.Path(path)
+    record = {k: getattr(res, k) for k in _RECORD_FIELDS}
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, __record__=np.array(json.dumps(record)), **dict(tree_leaves(res.params)))
+    tmp.replace(path)
+
+
+def load_result(path) -> TrainResult:
+    """The :class:`TrainResult` :func:`save_result` wrote to ``path``."""
+    with np.load(path) as f:
+        record = json.loads(str(f["__record__"]))
+        leaves = {k: f[k] for k in f.files if k != "__record__"}
+    return TrainResult(tree_from_leaves(leaves), **{k: record[k] for k in _RECORD_FIELDS})
 
 
 def decayed(path: str) -> bool:

@@ -44,8 +44,10 @@ __all__ = [
     "Data",
     "Settings",
     "compare",
+    "comparison_configs",
     "last_n",
     "mean_std",
+    "n90",
     "prepare",
     "seed_figure",
     "seed_results",
@@ -276,6 +278,28 @@ def mean_std(values) -> tuple[float, float]:
     if a.size == 0 or not np.all(np.isfinite(a)):
         raise ValueError("mean_std needs at least one finite value")
     return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
+
+
+def n90(data: Data) -> int:
+    """:math:`N_{90}`: the length, in characters, that 90 % of the training reviews do not exceed
+    (the 90th percentile, rounded up)."""
+    lengths = np.array([len(data.tokens[i]) for i in data.train])
+    return int(np.ceil(np.percentile(lengths, 90)))
+
+
+def comparison_configs(n90: int) -> dict[str, tuple[str, int | None]]:
+    """Chapter 5's comparison, as :func:`compare`'s ``configs``: each model on the last 48
+    characters and the last ``n90``, and logistic regression also on the whole review
+    (``None``)."""
+    return {
+        "logistic regression, whole review": ("logistic", None),
+        f"logistic regression, last {n90}": ("logistic", n90),
+        "logistic regression, last 48": ("logistic", 48),
+        "SimpleRNN, last 48": ("SimpleRNN", 48),
+        "GRU, last 48": ("GRU", 48),
+        f"SimpleRNN, last {n90}": ("SimpleRNN", n90),
+        f"GRU, last {n90}": ("GRU", n90),
+    }
 
 
 def compare(data: Data, configs, seeds=(0, 1, 2, 3, 4), cache=True) -> dict[str, list[dict]]:

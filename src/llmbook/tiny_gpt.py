@@ -239,7 +239,7 @@ def trained(
 
     path = _cache_path(data, s, folder) if folder else None
     if path is not None and path.is_file():
-        return cfg, _load(path)
+        return cfg, gpt.load_result(path)
     n_eval = min(len(data.train_ids), len(data.val_ids))
     # Two BLAS threads, the budget of the experiment (2 cores). Every product with a weight
     # matrix is one [B*T, n] x [n, m] call (see kernels.matmul), large enough for two threads
@@ -254,56 +254,8 @@ def trained(
         )  # fmt: skip
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _save(path, res)
+        gpt.save_result(path, res)
     return cfg, res
-
-
-def _save(path, res):
-    leaves = dict(gpt.tree_leaves(res.params))
-    record = {
-        k: getattr(res, k)
-        for k in (
-            "steps",
-            "train_loss",
-            "val_steps",
-            "val_loss",
-            "seconds",
-            "train_eval_loss",
-            "grad_norm",
-        )
-    }
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, __record__=np.array(json.dumps(record)), **leaves)
-    tmp.replace(path)
-
-
-def _load(path):
-    with np.load(path) as f:
-        record = json.loads(str(f["__record__"]))
-        leaves = {k: f[k] for k in f.files if k != "__record__"}
-    params = _unflatten(leaves)
-    return gpt.TrainResult(params, record["steps"], record["train_loss"], record["val_steps"],
-                           record["val_loss"], record["seconds"],
-                           record["train_eval_loss"], record["grad_norm"])  # fmt: skip
-
-
-def _unflatten(leaves):
-    root: dict = {}
-    for path, arr in leaves.items():
-        parts = path.split(".")
-        node = root
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = arr
-
-    def fix(node):
-        if isinstance(node, dict):
-            if node and all(k.isdigit() for k in node):
-                return [fix(node[str(i)]) for i in range(len(node))]
-            return {k: fix(v) for k, v in node.items()}
-        return node
-
-    return fix(root)
 
 
 #: The runs chapters 15 and 16 compare: a name and its overrides of :data:`DEFAULTS`.

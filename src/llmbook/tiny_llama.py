@@ -158,7 +158,7 @@ def trained(data, name: str = "tiny Llama", seed: int = 0, settings=None, cache=
     key = hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:16]
     path = folder / f"tiny_llama_{key}.npz" if folder else None
     if path is not None and path.is_file():
-        return cfg, tiny_gpt._load(path)
+        return cfg, gpt.load_result(path)
     with threadpool_limits(limits=THREADS, user_api="blas"):
         res = gpt.train(
             cfg, data.train_ids, data.val_ids, steps=s.steps, batch_size=s.batch_size,
@@ -167,7 +167,7 @@ def trained(data, name: str = "tiny Llama", seed: int = 0, settings=None, cache=
         )  # fmt: skip
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tiny_gpt._save(path, res)
+        gpt.save_result(path, res)
     return cfg, res
 
 
