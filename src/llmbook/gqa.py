@@ -22,22 +22,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array
+from ._checks import as_array, positive_int
 from .attention import projections_backward, scaled_dot_product_attention, sdpa_backward
 from .kernels import matmul, merge_heads, split_heads, weight_grad
 
 __all__ = ["gqa_backward", "gqa_forward", "grouped_query_attention", "init_gqa_params"]
 
 
-def _positive_int(v, name):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
-
-
 def _check_heads(d_model, n_head, n_kv_head):
-    _positive_int(n_head, "n_head")
-    _positive_int(n_kv_head, "n_kv_head")
+    positive_int(n_head, "n_head")
+    positive_int(n_kv_head, "n_kv_head")
     if d_model % n_head:
         raise ValueError(f"d_model ({d_model}) must be divisible by n_head ({n_head})")
     if n_head % n_kv_head:
@@ -68,7 +62,7 @@ def init_gqa_params(d_model: int, n_head: int, n_kv_head: int, rng=None, scale: 
         ValueError: sizes that are not positive integers, ``n_head`` not dividing ``d_model``
             or ``n_kv_head`` not dividing ``n_head``.
     """
-    _positive_int(d_model, "d_model")
+    positive_int(d_model, "d_model")
     _check_heads(d_model, n_head, n_kv_head)
     rng = np.random.default_rng(rng)
     return {
