@@ -80,11 +80,13 @@ $(TINY_LLAMA): $(STAMP) $(PACKAGE)
 	$(BIN)/python -m llmbook.tiny_llama
 	@mkdir -p $(@D) && touch $@
 
-# Chapter 24's ablation: every row of llmbook.tiny_llama, seeds 0, 1 and 2, one run after the
-# other (each as long as chapter 15's training); writes src/llmbook/data/tiny_llama/*.json,
-# which are committed. Runs already recorded with the current settings are skipped.
+# Chapter 24's ablation: every row of llmbook.tiny_llama, seeds 0, 1 and 2, with chapter 15's
+# default settings and without clipping, one run after the other (each about as long as chapter
+# 15's training: 48 runs); writes src/llmbook/data/tiny_llama/<run>/*.json, which are
+# committed. Runs already recorded with the current settings are skipped.
 tiny-llama-ablation: $(STAMP)
 	$(BIN)/python -m llmbook.tiny_llama --record
+	$(BIN)/python -m llmbook.tiny_llama --record --run "no clipping"
 
 # Never stale: Jupyter Book's cache re-executes a notebook when its cells change, and the
 # book's extension (_ext/book_site.py) also when the llmbook modules it imports change.

@@ -24,6 +24,7 @@ VARIANTS = {
     "untied": {**GPT2, "tied": False},
     "llama": {"n_kv_head": 2},
     "llama mqa": {"n_kv_head": 1},
+    "llama interpolated": {"n_kv_head": 2, "rope_scale": 0.5},
 }
 
 
@@ -82,7 +83,7 @@ def _tf_model(tf, params, cfg, x, y):
 
     # RoPE, "rotate half" form: x cos + rotate_half(x) sin with the angles repeated twice.
     theta = cfg.rope_base ** (-np.arange(0, d_h, 2) / d_h)
-    ang = np.arange(T)[:, None] * theta  # [T, d_h/2]
+    ang = (cfg.rope_scale * np.arange(T))[:, None] * theta  # [T, d_h/2]: angle s m theta_i
     cos = tf.constant(np.cos(np.concatenate([ang, ang], -1)))
     sin = tf.constant(np.sin(np.concatenate([ang, ang], -1)))
 
@@ -91,6 +92,8 @@ def _tf_model(tf, params, cfg, x, y):
         return z * cos + tf.concat([-z2, z1], -1) * sin
 
     z = tf.gather(params["wte"], x)
+    if cfg.positions == "sinusoidal":
+        z = z * np.sqrt(d)  # Vaswani et al. scale the embeddings by sqrt(d_model)
     if cfg.positions == "learned":
         z = z + params["wpe"][:T]
     elif cfg.positions == "sinusoidal":
@@ -280,6 +283,7 @@ def test_default_widths():
         ({"bias": "yes"}, TypeError, "bias"),
         ({"tied": 1}, TypeError, "tied"),
         ({"rope_base": 0.0}, ValueError, "rope_base"),
+        ({"rope_scale": -1.0}, ValueError, "rope_scale"),
         ({"d_ff": 0}, ValueError, "d_ff"),
         ({"n_layer": 0}, ValueError, "n_layer"),
         ({"n_vocab": 2.5}, ValueError, "n_vocab"),
@@ -405,13 +409,125 @@ def test_figure_plots_the_tables_numbers():
     plt.close(fig)
 
 
-def test_committed_records_match_the_code():
-    """Every committed record was made with the current settings, and its parameter count is the formula's."""
-    recs = tiny_llama.recorded()
-    current = {**dataclasses.asdict(tiny_llama.experiment_settings()), "seed": 0}
+@pytest.mark.parametrize("run", tiny_llama.EXPERIMENTS)
+def test_committed_records_match_the_code(run):
+    """Every committed record was made with its experiment's current settings, and its parameter count is the formula's."""
+    recs = tiny_llama.recorded(run)
+    current = {**dataclasses.asdict(tiny_llama.experiment_settings(run)), "seed": 0}
+    assert (current["clip_norm"] is None) == (run == "no clipping")
     for r in recs:
         assert {**r["settings"], "seed": 0} == current, (r["row"], r["seed"])
         cfg = llama.LlamaConfig(**r["config"])
         assert cfg == tiny_llama.config(r["row"], cfg.n_vocab)
         assert r["params"] == tiny_llama.parameter_count(cfg)
         assert json.dumps(r)  # plain JSON
+
+
+def test_effect_of_run_pairs_seeds():
+    """Row 'GPT-2 block': a has 2.0, 2.2, 2.6 on seeds 0-2, b has 2.1, 2.1, 2.9 on seeds 0, 1, 3;
+    the paired seeds are 0 and 1, with deltas +0.1 and -0.1: mean 0, sample std sqrt(0.02)."""
+    a = [_fake_record("GPT-2 block", s, v) for s, v in zip((0, 1, 2), (2.0, 2.2, 2.6), strict=True)]
+    b = [_fake_record("GPT-2 block", s, v) for s, v in zip((0, 1, 3), (2.1, 2.1, 2.9), strict=True)]
+    b += [_fake_record("+ RoPE", 0, 1.0)]  # only in b: no line
+    (line,) = tiny_llama.effect_of_run(a, b)
+    assert line["row"] == "GPT-2 block" and line["seeds"] == [0, 1]
+    assert line["diff"] == pytest.approx(0.0, abs=1e-12)
+    assert line["std"] == pytest.approx(np.sqrt(0.02))
+    assert line["a"] == pytest.approx(6.8 / 3) and line["b"] == pytest.approx(7.1 / 3)
+    with pytest.raises(ValueError, match="no seed"):
+        tiny_llama.effect_of_run(a, [_fake_record("GPT-2 block", 5, 2.0)])
+    with pytest.raises(ValueError, match="run must be"):
+        tiny_llama.folder_of("clipped")
+
+
+def test_steps_compare_each_row_with_the_one_above():
+    """GPT-2 block 2.0, 2.2, 2.6 (mean 2.2667); + RMSNorm 1.9, 2.0, 2.1 (mean 2.0): the step
+    is -0.2667, se sqrt(0.09333/3 + 0.01/3) = 0.1856, so within the spread."""
+    recs = [
+        _fake_record("GPT-2 block", s, v) for s, v in zip((0, 1, 2), (2.0, 2.2, 2.6), strict=True)
+    ]
+    recs += [
+        _fake_record("+ RMSNorm", s, v) for s, v in zip((0, 1, 2), (1.9, 2.0, 2.1), strict=True)
+    ]
+    (step,) = tiny_llama.steps(recs)
+    assert step["step"] == "GPT-2 block → + RMSNorm"
+    assert step["diff"] == pytest.approx(2.0 - 6.8 / 3)
+    assert step["se"] == pytest.approx(np.sqrt((0.28 / 3) / 3 + 0.01 / 3))
+    assert step["words"] == "within the seed spread"
+
+
+def test_beyond_summary_and_figure_agree():
+    """Two seeds of the tiny Llama with n_ctx 2 and windows of 4: curves [1, 2, 3, 5] and
+    [3, 2, 5, 3]; inside (t < 2) the seeds' means are 1.5 and 2.5, past it 4 and 4."""
+    recs = []
+    for seed, plain in ((0, [1.0, 2.0, 3.0, 5.0]), (1, [3.0, 2.0, 5.0, 3.0])):
+        r = _fake_record("tiny Llama", seed, 2.0)
+        r["config"]["n_ctx"] = 2
+        r["beyond"] = {"as trained": plain, "interpolated": [2.0] * 4}
+        recs.append(r)
+    recs.append(_fake_record("learned", 0, 2.0))  # no "beyond": no line
+    lines = tiny_llama.beyond_summary(recs)
+    assert [ln["label"] for ln in lines] == ["RoPE, as trained", "RoPE, interpolated"]
+    a = lines[0]
+    assert a["curve"] == [2.0, 2.0, 4.0, 4.0]
+    assert a["inside"] == [1.5, 2.5] and a["past"] == [4.0, 4.0]
+    assert a["inside_mean"] == 2.0 and a["inside_std"] == pytest.approx(np.sqrt(0.5))
+    assert a["past_std"] == 0.0
+    fig = tiny_llama.beyond_figure(recs, pyplot=False)
+    plotted = {ln.get_gid(): ln.get_ydata() for ln in fig.axes[0].lines if ln.get_gid()}
+    for ln in lines:
+        np.testing.assert_array_equal(plotted[ln["label"]], ln["curve"])
+
+
+def test_beyond_context_reads_twice_the_context(rng):
+    """The loss past the context is lm_eval.position_losses on the model with twice n_ctx,
+    and, interpolated, with RoPE's positions scaled by 1/2; learned positions cannot."""
+    from llmbook import lm_eval
+
+    cfg = llama.LlamaConfig(**{**SHAPE, "n_ctx": 4}, n_kv_head=2)
+    params = _generic(llama.init_params(cfg, seed=2), rng, 0.1)
+    ids = rng.integers(0, SHAPE["n_vocab"], 41)
+    got = tiny_llama.beyond_context(cfg, params, ids)
+    assert set(got) == {"as trained", "interpolated"} and len(got["as trained"]) == 8
+    long = dataclasses.replace(cfg, n_ctx=8)
+    np.testing.assert_allclose(
+        got["as trained"], lm_eval.position_losses(params, long, ids), rtol=1e-12
+    )
+    half = dataclasses.replace(long, rope_scale=0.5)
+    np.testing.assert_allclose(
+        got["interpolated"], lm_eval.position_losses(params, half, ids), rtol=1e-12
+    )
+    assert not np.allclose(got["interpolated"], got["as trained"])
+    learned = llama.LlamaConfig(**{**SHAPE, "n_ctx": 4}, positions="learned")
+    assert tiny_llama.beyond_context(learned, llama.init_params(learned, seed=0), ids) == {}
+
+
+def test_recorded_reads_each_run_once(tmp_path):
+    """The positions table's "RoPE" is the tiny Llama, and "+ RoPE" a row of the ablation: a
+    record file is read once, whatever table names it."""
+    for row in ("+ RoPE", "tiny Llama"):
+        for seed in (0, 1, 2):
+            r = _fake_record(row, seed, 2.0 + seed)
+            (tmp_path / tiny_llama._file(row, seed)).write_text(json.dumps(r))
+    recs = tiny_llama.recorded(folder=tmp_path)
+    assert sorted((r["row"], r["seed"]) for r in recs) == sorted(
+        (row, s) for row in ("+ RoPE", "tiny Llama") for s in (0, 1, 2)
+    )
+    assert [ln["seeds"] for ln in tiny_llama.summary(recs)] == [[0, 1, 2], [0, 1, 2]]
+
+
+@pytest.mark.parametrize("run", tiny_llama.EXPERIMENTS)
+def test_committed_records_are_complete(run):
+    """Every run of the experiment is recorded once; the default experiment's position rows
+    that can read past their context (sinusoids, RoPE) carry that measurement too."""
+    recs = tiny_llama.recorded(run)
+    assert sorted((r["row"], r["seed"]) for r in recs) == sorted(
+        (name, seed) for _, name, seed in tiny_llama.runs()
+    )
+    if run == "default":
+        for r in recs:
+            beyond = r.get("beyond", {})
+            expected = {"sinusoidal": {"as trained"}, "tiny Llama": {"as trained", "interpolated"}}
+            assert set(beyond) == expected.get(r["row"], set()), (r["row"], r["seed"])
+            n = tiny_llama.BEYOND * r["config"]["n_ctx"]
+            assert all(len(v) == n and np.all(np.isfinite(v)) for v in beyond.values())

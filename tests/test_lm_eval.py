@@ -117,3 +117,17 @@ def test_gpt_and_ngram_score_the_same_targets(rng):
         lm_eval.evaluate("not a model", text)
     with pytest.raises(ValueError):
         lm_eval.gpt_token_losses(params, cfg, np.array([1]))
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 32])
+def test_position_losses_is_the_literal_loop_over_windows(rng, batch_size):
+    """L = 30 tokens and T = 8 give K = floor(29 / 8) = 3 windows starting at 0, 8, 16; the
+    target at position t of window k is ids[8k + t + 1], from ids[8k : 8k + t + 1]."""
+    params = _params(rng)
+    ids = rng.integers(0, CFG.n_vocab, size=30)
+    ref = [np.mean([_nll(params, ids[8 * k : 8 * k + t + 1], ids[8 * k + t + 1]) for k in range(3)])
+           for t in range(8)]  # fmt: skip
+    got = lm_eval.position_losses(params, CFG, ids, batch_size=batch_size)
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
+    with pytest.raises(ValueError, match="longer than n_ctx"):
+        lm_eval.position_losses(params, CFG, ids[:8])

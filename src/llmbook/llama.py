@@ -14,7 +14,9 @@ switch             GPT-2                                  Llama
 =================  =====================================  ======================================
 
 A third choice of positions, ``"sinusoidal"``, adds the fixed encodings of Vaswani et al.
-(:func:`llmbook.positional.sinusoids`). Whatever the switches, the model is
+(:func:`llmbook.positional.sinusoids`) and, as they do, multiplies the token embeddings by
+:math:`\sqrt d` (:func:`embedding_scale`): each sinusoid has entries of size 1, and token
+embeddings initialised at 0.02 would otherwise be lost beside them. Whatever the switches, the model is
 
 .. math::
     \mathbf x^{(0)}_t = E_{w_t} [+ P_t],\qquad
@@ -49,6 +51,7 @@ __all__ = [
     "NORMS",
     "POSITIONS",
     "LlamaConfig",
+    "embedding_scale",
     "forward",
     "gpt2_flags",
     "init_params",
@@ -93,10 +96,14 @@ class LlamaConfig:
         bias: biases in every linear map and a shift :math:`\beta` in layer norms.
         tied: the output layer reuses the token embeddings (:math:`W_{out} = E^\top`).
         rope_base: RoPE's frequency base (10,000 in Llama 2).
+        rope_scale: RoPE's position scale :math:`s`: position :math:`m` is rotated by
+            :math:`s\,m\,\theta_i` (1; below 1 for position interpolation,
+            :func:`llmbook.rope.interpolation_scale`).
     Raises:
         ValueError: sizes that are not positive integers, ``n_head`` not dividing
             ``d_model`` or ``n_kv_head`` not dividing ``n_head``, an unknown option, an odd
-            head width with RoPE (or odd ``d_model`` with sinusoids), ``rope_base <= 0``.
+            head width with RoPE (or odd ``d_model`` with sinusoids), ``rope_base <= 0``,
+            ``rope_scale <= 0``.
         TypeError: ``bias`` or ``tied`` not a bool.
     """
 
@@ -115,6 +122,7 @@ class LlamaConfig:
     bias: bool = False
     tied: bool = False
     rope_base: float = 10000.0
+    rope_scale: float = 1.0
 
     def __post_init__(self):
         for f in ("n_vocab", "n_ctx", "d_model", "n_head", "n_layer"):
@@ -134,6 +142,7 @@ class LlamaConfig:
             if not isinstance(getattr(self, f), (bool, np.bool_)):
                 raise TypeError(f"{f} must be True or False, got {getattr(self, f)!r}")
         object.__setattr__(self, "rope_base", positive(self.rope_base, "rope_base"))
+        object.__setattr__(self, "rope_scale", positive(self.rope_scale, "rope_scale"))
         d_head = self.d_model // self.n_head
         if self.positions == "rope" and d_head % 2:
             raise ValueError(f"RoPE rotates pairs: the head width ({d_head}) must be even")
@@ -256,11 +265,11 @@ def _linear(x, p, name):
     return matmul(x, p[f"W_{name}"]) + p.get(f"b_{name}", 0.0)
 
 
-def _unrotate(y, base):
+def _unrotate(y, base, scale=1.0):
     r"""The transposed rotation :math:`R_m^\top y = F R_m F y`, with :math:`F` negating each pair's second coordinate."""
     half = y.shape[-1] // 2
     flip = np.concatenate([y[..., :half], -y[..., half:]], axis=-1)  # F y ("half" layout)
-    z = rope.apply_rope(flip, base=base)  # R_m F y
+    z = rope.apply_rope(flip, base=base, scale=scale)  # R_m F y
     return np.concatenate([z[..., :half], -z[..., half:]], axis=-1)  # F R_m F y
 
 
@@ -288,7 +297,8 @@ def self_attention(u, p: dict, cfg: LlamaConfig, mask):
     K = split_heads(_linear(u, p, "k"), g)  # [B, g, T, d_h]
     V = split_heads(_linear(u, p, "v"), g)  # [B, g, T, d_h]
     if cfg.positions == "rope":  # q_m <- R_m q_m, k_n <- R_n k_n
-        Q, K = rope.apply_rope(Q, base=cfg.rope_base), rope.apply_rope(K, base=cfg.rope_base)
+        rot = {"base": cfg.rope_base, "scale": cfg.rope_scale}
+        Q, K = rope.apply_rope(Q, **rot), rope.apply_rope(K, **rot)
     B, _, T, d_h = Q.shape
     Q = Q.reshape(B, g, h // g, T, d_h)  # [B, g, r, T, d_h]: r query heads per group
     K, V = K[:, :, None], V[:, :, None]  # [B, g, 1, T, d_h]: shared within the group
@@ -309,7 +319,7 @@ def _self_attention_backward(dY, c, p, cfg):
     dQ = dQ.reshape(B, h, T, d_h)
     dK, dV = dK.sum(axis=2), dV.sum(axis=2)  # a shared head sums its group: [B, g, T, d_h]
     if cfg.positions == "rope":  # y = R_m x  =>  dx = R_m^T dy
-        dQ, dK = _unrotate(dQ, cfg.rope_base), _unrotate(dK, cfg.rope_base)
+        dQ, dK = (_unrotate(dX, cfg.rope_base, cfg.rope_scale) for dX in (dQ, dK))
     dq, dk, dv = merge_heads(dQ), merge_heads(dK), merge_heads(dV)
     du_q, du_kv, grads = attention.projections_backward(dq, dk, dv, c["u"], c["u"], p, grads)
     return du_q + du_kv, {k: grads[k] for k in p}  # only the parameters the model has
@@ -411,11 +421,18 @@ def llama_block_backward(dy, cache, p: dict, cfg: LlamaConfig):
     return dh + dx_norm, {"norm_1": g_1, "attn": g_attn, "norm_2": g_2, "ffn": g_ffn}
 
 
+def embedding_scale(cfg: LlamaConfig) -> float:
+    r"""The factor of the token embeddings in the input: :math:`\sqrt d` with sinusoidal
+    positions (Vaswani et al.), else 1."""
+    return float(np.sqrt(cfg.d_model)) if cfg.positions == "sinusoidal" else 1.0
+
+
 def forward(params: dict, cfg: LlamaConfig, idx, logits=True):
     r"""Logits for every position, :math:`\mathbf z_t = \operatorname{Norm}_f(\mathbf x^{(L)}_t)\, W_{out}`.
 
-    :math:`\mathbf x^{(0)}_t = E_{w_t}`, plus :math:`P_t` (learned) or the sinusoid of
-    position :math:`t`; with RoPE the positions enter in every block's attention instead.
+    :math:`\mathbf x^{(0)}_t = E_{w_t}`, plus :math:`P_t` (learned), or
+    :math:`\sqrt d\,E_{w_t} + PE_t` (sinusoidal); with RoPE the positions enter in every
+    block's attention instead.
 
     Args:
         params: as from :func:`init_params`; cfg: the model's :class:`LlamaConfig`.
@@ -428,7 +445,9 @@ def forward(params: dict, cfg: LlamaConfig, idx, logits=True):
     """
     idx = gpt.check_ids(idx, cfg)  # [B, T]
     T = idx.shape[1]
-    x = params["wte"][idx]  # [B, T, d]: E_{w_t}
+    x = (
+        embedding_scale(cfg) * params["wte"][idx]
+    )  # [B, T, d]: E_{w_t} (times sqrt(d) with sinusoids)
     if cfg.positions == "learned":
         x = x + params["wpe"][:T]  # + P_t
     elif cfg.positions == "sinusoidal":
@@ -471,7 +490,7 @@ def loss_and_grads(params: dict, cfg: LlamaConfig, idx, targets):
         dx, g_blocks[i] = llama_block_backward(dx, cache["blocks"][i], blocks[i], cfg)
     d = cfg.d_model
     dE = np.zeros_like(params["wte"])  # [V, d]
-    np.add.at(dE, idx.reshape(-1), dx.reshape(-1, d))  # from the lookup E[idx]
+    np.add.at(dE, idx.reshape(-1), embedding_scale(cfg) * dx.reshape(-1, d))  # from the lookup
     grads = {"wte": dE, "blocks": g_blocks, "norm_f": g_f}
     if cfg.tied:
         dE += dW_out.T

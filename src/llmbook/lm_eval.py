@@ -37,7 +37,14 @@ from . import gpt, windows
 from ._checks import positive_int
 from .ngram import NGramModel
 
-__all__ = ["Score", "evaluate", "gpt_token_losses", "ngram_token_losses", "score"]
+__all__ = [
+    "Score",
+    "evaluate",
+    "gpt_token_losses",
+    "ngram_token_losses",
+    "position_losses",
+    "score",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +137,44 @@ def gpt_token_losses(params, cfg: gpt.GPTConfig, ids, stride=None, batch_size=64
             z = hf[first - w.start - 1 : T] @ W_out  # [n_new, V], new positions only
             out[first - 1 : w.stop - 1] = _token_nll(z, ids[first : w.stop])
     return out
+
+
+def position_losses(params, cfg, ids, batch_size: int = 32) -> np.ndarray:
+    r"""The mean loss at each position of a window: how the loss falls as the context grows.
+
+    The text is cut into windows of :math:`T + 1` tokens, :math:`T = n_{ctx}`, that do not
+    overlap (window :math:`k` starts at :math:`kT`); the target at position :math:`t` is
+    predicted from the :math:`t + 1` tokens before it in its window.
+
+    .. math:: \ell(t) = -\frac1K \sum_{k=0}^{K-1} \ln p\big(w_{kT+t+1} \mid w_{kT}, \dots, w_{kT+t}\big),
+              \qquad K = \lfloor (L-1)/T \rfloor
+
+    Args:
+        params, cfg: the model (:mod:`llmbook.gpt` or another architecture's module,
+            :func:`llmbook.gpt.model_of`); ``cfg.n_ctx`` is the window :math:`T`.
+        ids: int token ids ``[L]`` with :math:`L > T`.
+        batch_size: windows per forward pass (changes the speed, not the result).
+    Returns:
+        float64 ``[T]``: :math:`\ell(0), \dots, \ell(T-1)`.
+    Raises:
+        ValueError: a text not longer than one window, a bad ``batch_size``.
+    """
+    ids, T = np.asarray(ids), cfg.n_ctx
+    if ids.ndim != 1 or ids.size <= T:
+        raise ValueError(f"ids must be 1-D and longer than n_ctx ({T}), got shape {ids.shape}")
+    batch_size = positive_int(batch_size, "batch_size")
+    K = (ids.size - 1) // T
+    model = gpt.model_of(cfg)
+    W_out = model.unembedding(params)  # [d, V]
+    total = np.zeros(T)
+    for k0 in range(0, K, batch_size):
+        starts = np.arange(k0, min(K, k0 + batch_size)) * T  # [b]
+        offs = starts[:, None] + np.arange(T)  # [b, T]
+        _, cache = model.forward(params, cfg, ids[offs], logits=False)
+        z = cache["hf"] @ W_out  # [b, T, V]
+        nll = _token_nll(z.reshape(-1, z.shape[-1]), ids[offs + 1].reshape(-1))  # [b T]
+        total += nll.reshape(len(starts), T).sum(axis=0)
+    return total / K
 
 
 def _token_nll(logits, y):

@@ -1,26 +1,28 @@
 """The tiny-Llama experiment of chapter 24: chapter 15's GPT, one part at a time turned into Llama's.
 
 Every run trains a :class:`llmbook.llama.LlamaConfig` on chapter 15's data
-(:func:`llmbook.tiny_gpt.prepare`) with chapter 15's shape and training settings, read from
-:data:`llmbook.tiny_gpt.DEFAULTS` without gradient clipping (steps, batch, learning-rate
-schedule, evaluation); only the switches of the model change:
+(:func:`llmbook.tiny_gpt.prepare`) with chapter 15's shape and the training settings of one
+of its runs (:data:`EXPERIMENTS`): its default, which clips the gradient at norm 1, or the
+same without clipping (plain Adam, as chapter 16's scaling runs). Only the switches of the
+model change:
 
 - :data:`ABLATION`: the GPT-2 block, then RMSNorm, RoPE, SwiGLU, grouped-query attention
   (half as many key/value heads as query heads), and last no biases with an untied output
   layer, which is the tiny Llama; each row keeps the changes of the rows before it.
 - :data:`POSITIONS`: the tiny Llama with learned positions, with sinusoids, and with RoPE.
 
-``python -m llmbook.tiny_llama --record`` trains every row with seeds 0, 1 and 2 and writes
-one JSON record per run into ``llmbook/data/tiny_llama/`` (:func:`record`), which the
-chapter reads (:func:`recorded`, :func:`summary`); ``make tiny-llama-ablation`` runs it.
-``python -m llmbook.tiny_llama`` trains (or loads from the book's cache) the tiny Llama at
-seed 0 alone, as the chapter does.
+``python -m llmbook.tiny_llama --record [--run RUN]`` trains every row with seeds 0, 1 and 2
+and writes one JSON record per run into ``llmbook/data/tiny_llama/<run>/`` (:func:`record`),
+which the chapter reads (:func:`recorded`, :func:`summary`); ``make tiny-llama-ablation``
+runs both experiments. ``python -m llmbook.tiny_llama`` trains (or loads from the book's
+cache) the tiny Llama at seed 0 with the default settings alone, as the chapter does.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import pathlib
 import sys
@@ -29,24 +31,32 @@ from importlib import resources
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import gpt, llama, sources, tiny_gpt, transformer
+from . import gpt, llama, lm_eval, rope, sources, tiny_gpt, transformer
 
 __all__ = [
     "ABLATION",
+    "BEYOND",
+    "EXPERIMENTS",
     "POSITIONS",
     "RECORD",
     "SEEDS",
     "THREADS",
+    "beyond_context",
+    "beyond_figure",
+    "beyond_summary",
     "complete",
     "config",
     "difference",
+    "effect_of_run",
     "experiment_settings",
     "figure",
+    "folder_of",
     "main",
     "parameter_count",
     "record",
     "recorded",
     "runs",
+    "steps",
     "summary",
     "table_rows",
     "trained",
@@ -79,8 +89,25 @@ POSITIONS = {
     "RoPE": ABLATION["tiny Llama"],
 }
 
-#: Where :func:`record` writes one JSON file per run.
+#: How far past its training context :func:`beyond_context` reads: windows of ``BEYOND * n_ctx``.
+BEYOND = 2
+
+#: The experiments: chapter 15's runs (:data:`llmbook.tiny_gpt.RUNS`) whose settings they
+#: train with, the first the chapter's main one.
+EXPERIMENTS = ("default", "no clipping")
+
+#: The rows of the positions table as rows of the experiment (its ``"RoPE"`` is the tiny Llama).
+_POSITION_ROWS = ("learned", "sinusoidal", "tiny Llama")
+
+#: Where :func:`record` writes one JSON file per run, in a folder per experiment.
 RECORD = resources.files("llmbook") / "data" / "tiny_llama"
+
+
+def folder_of(run: str = "default") -> pathlib.Path:
+    """The folder of experiment ``run``'s records: ``RECORD / "no_clipping"`` for ``"no clipping"``."""
+    if run not in EXPERIMENTS:
+        raise ValueError(f"run must be one of {EXPERIMENTS}, got {run!r}")
+    return pathlib.Path(str(RECORD)) / run.replace(" ", "_")
 
 
 def _flags(name):
@@ -123,16 +150,17 @@ def _source_hash() -> str:
     return sources.fingerprint("import llmbook.llama", data=())
 
 
-def experiment_settings(base=None):
+def experiment_settings(base="default"):
     """The experiment's settings: ``base``, evaluated once, at the end.
 
-    The default ``base`` is chapter 15's run ``"no clipping"`` (:data:`llmbook.tiny_gpt.DEFAULTS`
-    without gradient clipping): the ablation compares the parts with plain Adam, as chapter
-    16's scaling runs do. The validation loss does not depend on how often it is measured
-    (evaluating draws no random numbers), so the final one is chapter 15's; evaluating only
-    at the end saves three passes over the validation text per run.
+    ``base`` is a :class:`llmbook.tiny_gpt.Settings` or the name of one of chapter 15's runs,
+    by default ``"default"``, the settings chapter 15's GPT is trained with (clipped at
+    norm 1); ``"no clipping"`` is the same with plain Adam. The validation loss does not
+    depend on how often it is measured (evaluating draws no random numbers), so the final one
+    is chapter 15's; evaluating only at the end saves three passes over the validation text
+    per run.
     """
-    s = tiny_gpt.settings_of("no clipping") if base is None else base
+    s = tiny_gpt.settings_of(base) if isinstance(base, str) else base
     return dataclasses.replace(s, eval_every=s.steps)
 
 
@@ -171,6 +199,35 @@ def trained(data, name: str = "tiny Llama", seed: int = 0, settings=None, cache=
     return cfg, res
 
 
+def beyond_context(cfg: llama.LlamaConfig, params, val_ids, factor: int = BEYOND) -> dict:
+    r"""The validation loss at each position of windows ``factor`` times the training context.
+
+    :func:`llmbook.lm_eval.position_losses` with :math:`T = f\,n_{ctx}`, the model unchanged
+    but for its context:
+
+    - ``"as trained"``: positions :math:`0, \dots, T-1` as they are; past :math:`n_{ctx}`
+      sinusoids and rotations take values the model never saw in training;
+    - ``"interpolated"`` (RoPE only): every position scaled by :math:`s = 1/f`
+      (``rope_scale``), so that every angle falls inside the range seen in training
+      (position interpolation, :func:`llmbook.rope.interpolation_scale`).
+
+    Learned positions have no vector past :math:`n_{ctx}`: the result is then empty.
+
+    Returns:
+        ``{name: [T] losses as a list}``.
+    """
+    if cfg.positions == "learned":
+        return {}
+    long = dataclasses.replace(cfg, n_ctx=factor * cfg.n_ctx)
+    out = {"as trained": lm_eval.position_losses(params, long, val_ids)}
+    if cfg.positions == "rope":
+        scaled = dataclasses.replace(
+            long, rope_scale=rope.interpolation_scale(cfg.n_ctx, long.n_ctx)
+        )
+        out["interpolated"] = lm_eval.position_losses(params, scaled, val_ids)
+    return {k: [float(v) for v in a] for k, a in out.items()}
+
+
 def _file(name, seed):
     slug = name.replace("+ ", "").replace(" ", "_").replace("-", "").lower()
     return f"{slug}_seed{seed}.json"
@@ -188,20 +245,23 @@ def runs() -> list[tuple[str, str, int]]:
     return [(t, n, s) for t, n in rows for s in SEEDS]
 
 
-def record(name: str, seed: int, data=None, settings=None, folder=None, cache=True) -> dict:
+def record(name: str, seed: int, data=None, run="default", folder=None, cache=True) -> dict:
     """Train row ``name`` with ``seed`` (or load it from the cache) and write its record.
 
-    The record (``folder``, default :data:`RECORD`) holds the row, its switches and
+    ``run`` is one of :data:`EXPERIMENTS` or a :class:`llmbook.tiny_gpt.Settings`
+    (:func:`experiment_settings`). The record (``folder``, default :func:`folder_of` ``run``) holds the row, its switches and
     configuration, the seed, the training settings, the parameter count (counted in the
     weights), the validation loss at every evaluation (:func:`llmbook.gpt.evaluate`, the
     sliding-window evaluation of chapter 15) and the training time per step in
-    milliseconds (wall time of the training steps, evaluations excluded).
+    milliseconds (wall time of the training steps, evaluations excluded); for the rows of
+    :data:`POSITIONS`, also the loss by position past the training context
+    (:func:`beyond_context`).
 
     Returns:
         the record.
     """
     data = tiny_gpt.prepare() if data is None else data
-    s = experiment_settings() if settings is None else settings
+    s = experiment_settings(run)
     cfg, res = trained(data, name, seed, s, cache=cache)
     cfg_dict = dataclasses.asdict(cfg)
     rec = {
@@ -216,17 +276,21 @@ def record(name: str, seed: int, data=None, settings=None, folder=None, cache=Tr
         "ms_per_step": 1000.0 * res.seconds / res.steps[-1],
         "threads": THREADS,
     }
-    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
+    if name in _POSITION_ROWS and cfg.positions != "learned":
+        with threadpool_limits(limits=THREADS, user_api="blas"):
+            rec["beyond"] = beyond_context(cfg, res.params, data.val_ids)
+    folder = folder_of(run) if folder is None else pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / _file(name, seed)).write_text(json.dumps(rec, indent=1) + "\n")
     return rec
 
 
-def recorded(folder=None) -> list[dict]:
-    """Every record :func:`record` wrote, in the order of :data:`ABLATION` then :data:`POSITIONS`, by seed."""
-    folder = pathlib.Path(str(RECORD)) if folder is None else pathlib.Path(folder)
+def recorded(run: str = "default", folder=None) -> list[dict]:
+    """Every record :func:`record` wrote for experiment ``run`` (or into ``folder``), in the
+    order of :data:`ABLATION` then :data:`POSITIONS`, by seed."""
+    folder = folder_of(run) if folder is None else pathlib.Path(folder)
     out = []
-    for name in dict.fromkeys([*ABLATION, *POSITIONS]):
+    for name in dict.fromkeys([*ABLATION, *_POSITION_ROWS]):  # "RoPE" is the tiny Llama
         for seed in SEEDS:
             f = folder / _file(name, seed)
             if f.is_file():
@@ -308,6 +372,50 @@ def difference(records, row: str, base: str, table: str = "ablation") -> dict:
     return {"diff": diff, "se": se, "ratio": abs(diff) / se if se > 0 else np.inf, "words": words}
 
 
+def steps(records, table: str = "ablation") -> list[dict]:
+    """Each line of :func:`summary` against the line above it, by :func:`difference`.
+
+    Returns:
+        one dict per step: ``step`` (``"row above → row"``), ``row``, ``base`` and
+        :func:`difference`'s ``diff``, ``se``, ``ratio`` and ``words``.
+    """
+    lines = summary(records, table)
+    return [{"step": f"{a['row']} → {b['row']}", "row": b["row"], "base": a["row"],
+             **difference(records, b["row"], a["row"], table)}
+            for a, b in itertools.pairwise(lines)]  # fmt: skip
+
+
+def effect_of_run(records_a, records_b, table: str = "ablation") -> list[dict]:
+    r"""Row by row, how experiment ``b`` changes the validation loss of experiment ``a``.
+
+    For each row both experiments recorded (:func:`summary`), the seeds both have are paired:
+    :math:`\delta_s = \ell^b_s - \ell^a_s`. Each line: ``row``, ``a`` and ``b`` (the two
+    means over all their seeds), ``diff`` (the mean of :math:`\delta_s`), ``std`` (its sample
+    standard deviation) and ``seeds`` (the paired seeds).
+
+    Raises:
+        ValueError: a row recorded in both with no seed in common.
+    """
+    lines_b = {ln["row"]: ln for ln in summary(records_b, table)}
+    out = []
+    for la in summary(records_a, table):
+        lb = lines_b.get(la["row"])
+        if lb is None:
+            continue
+        a, b = (
+            dict(zip(la["seeds"], la["losses"], strict=True)),
+            dict(zip(lb["seeds"], lb["losses"], strict=True)),
+        )
+        seeds = sorted(set(a) & set(b))
+        if not seeds:
+            raise ValueError(f"{la['row']!r}: no seed recorded in both experiments")
+        delta = [b[s] - a[s] for s in seeds]
+        std = float(np.std(delta, ddof=1)) if len(delta) > 1 else float("nan")
+        out.append({"row": la["row"], "a": la["mean"], "b": lb["mean"],
+                    "diff": float(np.mean(delta)), "std": std, "seeds": seeds})  # fmt: skip
+    return out
+
+
 def table_rows(
     records, table: str = "ablation", baseline: str | None = "GPT-2 block"
 ) -> list[dict]:
@@ -340,6 +448,63 @@ def table_rows(
             "ms/step": f"{ln['ms_per_step']:.0f}",
         })  # fmt: skip
     return out
+
+
+def beyond_summary(records) -> list[dict]:
+    """The records' :func:`beyond_context` losses, one line per row and way of reading positions.
+
+    Each line: ``row``, ``variant`` (``"as trained"`` or ``"interpolated"``), ``label``,
+    ``seeds``, ``curve`` (the mean over seeds of the loss at each position, ``[T]``, with
+    :math:`T` = :data:`BEYOND` :math:`n_{ctx}`), ``n_ctx``, and for the positions inside the
+    training context (``inside``, :math:`t < n_{ctx}`) and past it (``past``): the mean loss
+    of each seed over those positions, their ``*_mean`` and sample ``*_std``.
+    """
+    out = []
+    for row in ("sinusoidal", "tiny Llama"):
+        recs = [r for r in records if r["row"] == row and r.get("beyond")]
+        for variant in dict.fromkeys(v for r in recs for v in r["beyond"]):
+            have = [r for r in recs if variant in r["beyond"]]
+            curves = np.array([r["beyond"][variant] for r in have])  # [seeds, T]
+            n = have[0]["config"]["n_ctx"]
+            line = {"row": row, "variant": variant,
+                    "label": f"{'RoPE' if row == 'tiny Llama' else row}, {variant}",
+                    "seeds": [r["seed"] for r in have], "curve": curves.mean(axis=0).tolist(),
+                    "n_ctx": n}  # fmt: skip
+            for part, cols in (("inside", slice(0, n)), ("past", slice(n, None))):
+                per_seed = curves[:, cols].mean(axis=1)
+                line[part] = per_seed.tolist()
+                line[f"{part}_mean"] = float(per_seed.mean())
+                line[f"{part}_std"] = (
+                    float(per_seed.std(ddof=1)) if len(per_seed) > 1 else float("nan")
+                )
+            out.append(line)
+    return out
+
+
+def beyond_figure(records, pyplot: bool = True):
+    """The loss at each position of windows past the training context (:func:`beyond_summary`'s
+    curves, the mean over seeds), with the training context marked."""
+    from .plots._base import new_figure
+
+    fig = new_figure((8, 3.8), pyplot=pyplot)
+    ax = fig.subplots()
+    lines = beyond_summary(records)
+    for i, ln in enumerate(lines):
+        t = np.arange(1, len(ln["curve"]) + 1)  # characters of context
+        ax.plot(t, ln["curve"], color=f"C{i}", lw=1.2, label=ln["label"], gid=ln["label"])
+    if lines:
+        n = lines[0]["n_ctx"]
+        ax.axvline(n + 0.5, color="0.4", ls="--", lw=1)
+        ax.annotate(f"training context: {n}", (n + 0.5, 0.98), xycoords=("data", "axes fraction"),
+                    ha="right", va="top", fontsize="small", color="0.3", xytext=(-4, 0),
+                    textcoords="offset points")  # fmt: skip
+    ax.set_xlabel("characters of context (position in the window + 1)")
+    ax.set_ylabel("validation loss (nats per character)")
+    ax.set_title("reading past the training context (mean over seeds)")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
 
 
 def figure(records, pyplot: bool = True):
@@ -377,9 +542,10 @@ def figure(records, pyplot: bool = True):
 
 
 def main(argv=None) -> None:
-    """``--record [ROW ...]``: train and record rows (default every run of :func:`runs`,
-    skipping runs already recorded with the current settings); no argument: the tiny Llama
-    at seed 0 into the book's cache."""
+    """``--record [--run RUN] [ROW ...]``: train and record rows of experiment ``RUN`` (default
+    ``default``; every run of :func:`runs` unless rows are named), skipping runs already
+    recorded with the current settings; no argument: the tiny Llama at seed 0 into the book's
+    cache."""
     argv = sys.argv[1:] if argv is None else argv
     data = tiny_gpt.prepare()
     if not argv or argv[0] != "--record":
@@ -387,17 +553,20 @@ def main(argv=None) -> None:
         print(f"tiny Llama: {res.steps[-1]} steps, {res.seconds:.1f} s, "
               f"validation {res.val_loss[-1]:.4f}, {gpt.n_params(res.params)} parameters")  # fmt: skip
         return
-    wanted = set(argv[1:])
-    folder = pathlib.Path(str(RECORD))
-    current = {**dataclasses.asdict(experiment_settings()), "seed": 0}
+    argv, run = argv[1:], "default"
+    if argv[:1] == ["--run"]:
+        run, argv = argv[1], argv[2:]
+    wanted = set(argv)
+    folder = folder_of(run)
+    current = {**dataclasses.asdict(experiment_settings(run)), "seed": 0}
     for _, name, seed in runs():
         if wanted and name not in wanted:
             continue
         f = folder / _file(name, seed)
         if f.is_file() and {**json.loads(f.read_text())["settings"], "seed": 0} == current:
             continue
-        rec = record(name, seed, data)
-        print(f"{name} seed {seed}: validation {rec['validation'][-1]:.4f}, "
+        rec = record(name, seed, data, run)
+        print(f"{run}: {name} seed {seed}: validation {rec['validation'][-1]:.4f}, "
               f"{rec['params']} parameters, {rec['ms_per_step']:.1f} ms/step", flush=True)  # fmt: skip
 
 
