@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from llmbook import glu, gpt, llama, lm_eval, tiny_llama, transformer
+from llmbook import glu, gpt, llama, lm_eval, tiny_gpt, tiny_llama, transformer
 
 SHAPE = dict(n_vocab=11, n_ctx=6, d_model=8, n_head=4, n_layer=2)
 GPT2 = dict(norm="layernorm", positions="learned", mlp="gelu", bias=True, tied=True)
@@ -527,7 +527,37 @@ def test_committed_records_are_complete(run):
     if run == "default":
         for r in recs:
             beyond = r.get("beyond", {})
-            expected = {"sinusoidal": {"as trained"}, "tiny Llama": {"as trained", "interpolated"}}
+            rope = {
+                "as trained",
+                "interpolated",
+                "as trained, fine-tuned",
+                "interpolated, fine-tuned",
+            }
+            expected = {"sinusoidal": {"as trained"}, "tiny Llama": rope}
             assert set(beyond) == expected.get(r["row"], set()), (r["row"], r["seed"])
+            if r["row"] == "tiny Llama":
+                assert set(r["extended"]) == {"as trained", "interpolated"}
             n = tiny_llama.BEYOND * r["config"]["n_ctx"]
             assert all(len(v) == n and np.all(np.isfinite(v)) for v in beyond.values())
+
+
+def test_extended_fine_tunes_a_copy_at_the_longer_context(rng):
+    """Three steps on windows of 2 n_ctx: the original weights stay as they were, the copy
+    moves, the config doubles n_ctx and interpolates (rope_scale 1/2) only when asked."""
+    cfg = llama.LlamaConfig(**{**SHAPE, "n_ctx": 4}, n_kv_head=2)
+    params = llama.init_params(cfg, seed=2, dtype=np.float32)
+    before = {k: a.copy() for k, a in gpt.tree_leaves(params)}
+    ids = rng.integers(0, SHAPE["n_vocab"], 200)
+    data = type("Data", (), {"train_ids": ids[:150], "val_ids": ids[150:]})
+    s = tiny_gpt.Settings(steps=3, batch_size=2, clip_norm=1.0)
+    for interpolate, scale in ((False, 1.0), (True, 0.5)):
+        long, res = tiny_llama.extended(cfg, params, data, s, interpolate, steps=3)
+        assert (long.n_ctx, long.rope_scale) == (8, scale)
+        assert res.steps == [1, 2, 3] and len(res.val_loss) == 1
+        moved = [not np.array_equal(a, before[k]) for k, a in gpt.tree_leaves(res.params)]
+        assert all(moved)
+    for k, a in gpt.tree_leaves(params):
+        np.testing.assert_array_equal(a, before[k])
+    learned = llama.LlamaConfig(**SHAPE, positions="learned")
+    with pytest.raises(ValueError, match="RoPE"):
+        tiny_llama.extended(learned, llama.init_params(learned), data, s, True)

@@ -37,6 +37,7 @@ __all__ = [
     "ABLATION",
     "BEYOND",
     "EXPERIMENTS",
+    "EXTEND_STEPS",
     "POSITIONS",
     "RECORD",
     "SEEDS",
@@ -49,6 +50,7 @@ __all__ = [
     "difference",
     "effect_of_run",
     "experiment_settings",
+    "extended",
     "figure",
     "folder_of",
     "main",
@@ -91,6 +93,9 @@ POSITIONS = {
 
 #: How far past its training context :func:`beyond_context` reads: windows of ``BEYOND * n_ctx``.
 BEYOND = 2
+
+#: Steps of fine-tuning on windows of ``BEYOND * n_ctx`` (:func:`extended`), 5 % of the training's.
+EXTEND_STEPS = 200
 
 #: The experiments: chapter 15's runs (:data:`llmbook.tiny_gpt.RUNS`) whose settings they
 #: train with, the first the chapter's main one.
@@ -228,6 +233,35 @@ def beyond_context(cfg: llama.LlamaConfig, params, val_ids, factor: int = BEYOND
     return {k: [float(v) for v in a] for k, a in out.items()}
 
 
+def extended(cfg: llama.LlamaConfig, params, data, settings, interpolate: bool,
+             steps: int = EXTEND_STEPS, factor: int = BEYOND):  # fmt: skip
+    r"""A copy of a RoPE model fine-tuned on windows ``factor`` times its training context.
+
+    :func:`llmbook.gpt.train` for ``steps`` steps on windows of :math:`f\,n_{ctx}` characters,
+    with the batch size, clipping and seed of ``settings`` and a constant learning rate, the
+    one training ended with (``lr * final_lr``); the positions as they are, or interpolated
+    (``rope_scale`` :math:`= 1/f`), as Chen et al. fine-tune after interpolating. ``params``
+    is left unchanged.
+
+    Returns:
+        ``(cfg, result)``: the model's config at the longer context and the
+        :class:`llmbook.gpt.TrainResult`, whose last validation loss is the sliding-window
+        loss at that context.
+    Raises:
+        ValueError: a model without RoPE.
+    """
+    if cfg.positions != "rope":
+        raise ValueError(f"extended fine-tunes RoPE models, got positions={cfg.positions!r}")
+    long = dataclasses.replace(cfg, n_ctx=factor * cfg.n_ctx,
+                               rope_scale=1.0 / factor if interpolate else 1.0)  # fmt: skip
+    copy = gpt.tree_from_leaves({k: np.array(a, np.float32) for k, a in gpt.tree_leaves(params)})
+    res = gpt.train(long, data.train_ids, data.val_ids, steps=steps, batch_size=settings.batch_size,
+                    lr=settings.lr * settings.final_lr, warmup=0, final_lr=1.0,
+                    clip_norm=settings.clip_norm, seed=settings.seed, eval_every=steps,
+                    params=copy, dtype=np.float32)  # fmt: skip
+    return long, res
+
+
 def _file(name, seed):
     slug = name.replace("+ ", "").replace(" ", "_").replace("-", "").lower()
     return f"{slug}_seed{seed}.json"
@@ -255,7 +289,9 @@ def record(name: str, seed: int, data=None, run="default", folder=None, cache=Tr
     sliding-window evaluation of chapter 15) and the training time per step in
     milliseconds (wall time of the training steps, evaluations excluded); for the rows of
     :data:`POSITIONS`, also the loss by position past the training context
-    (:func:`beyond_context`).
+    (:func:`beyond_context`) and, for RoPE, after :data:`EXTEND_STEPS` steps of fine-tuning
+    on the longer windows with and without interpolation (:func:`extended`; ``"extended"``
+    holds their validation losses in sliding windows of the longer context).
 
     Returns:
         the record.
@@ -279,10 +315,24 @@ def record(name: str, seed: int, data=None, run="default", folder=None, cache=Tr
     if name in _POSITION_ROWS and cfg.positions != "learned":
         with threadpool_limits(limits=THREADS, user_api="blas"):
             rec["beyond"] = beyond_context(cfg, res.params, data.val_ids)
+            if cfg.positions == "rope":
+                rec["extended"] = _extended_record(cfg, res.params, data, s, rec["beyond"])
     folder = folder_of(run) if folder is None else pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / _file(name, seed)).write_text(json.dumps(rec, indent=1) + "\n")
     return rec
+
+
+def _extended_record(cfg, params, data, s, beyond) -> dict:
+    """Fine-tune with and without interpolation (:func:`extended`); add the loss by position of
+    each to ``beyond`` and return their sliding-window validation losses."""
+    out = {}
+    for name, interpolate in (("as trained", False), ("interpolated", True)):
+        long, ext = extended(cfg, params, data, s, interpolate)
+        losses = lm_eval.position_losses(ext.params, long, data.val_ids)
+        beyond[f"{name}, fine-tuned"] = [float(v) for v in losses]
+        out[name] = float(ext.val_loss[-1])
+    return out
 
 
 def recorded(run: str = "default", folder=None) -> list[dict]:
@@ -453,7 +503,8 @@ def table_rows(
 def beyond_summary(records) -> list[dict]:
     """The records' :func:`beyond_context` losses, one line per row and way of reading positions.
 
-    Each line: ``row``, ``variant`` (``"as trained"`` or ``"interpolated"``), ``label``,
+    Each line: ``row``, ``variant`` (``"as trained"``, ``"interpolated"``, or either
+    ``", fine-tuned"``), ``label``,
     ``seeds``, ``curve`` (the mean over seeds of the loss at each position, ``[T]``, with
     :math:`T` = :data:`BEYOND` :math:`n_{ctx}`), ``n_ctx``, and for the positions inside the
     training context (``inside``, :math:`t < n_{ctx}`) and past it (``past``): the mean loss
@@ -486,12 +537,13 @@ def beyond_figure(records, pyplot: bool = True):
     curves, the mean over seeds), with the training context marked."""
     from .plots._base import new_figure
 
-    fig = new_figure((8, 3.8), pyplot=pyplot)
+    fig = new_figure((10, 3.8), pyplot=pyplot)
     ax = fig.subplots()
     lines = beyond_summary(records)
     for i, ln in enumerate(lines):
         t = np.arange(1, len(ln["curve"]) + 1)  # characters of context
-        ax.plot(t, ln["curve"], color=f"C{i}", lw=1.2, label=ln["label"], gid=ln["label"])
+        style = "--" if "fine-tuned" in ln["variant"] else "-"
+        ax.plot(t, ln["curve"], style, color=f"C{i}", lw=1.2, label=ln["label"], gid=ln["label"])
     if lines:
         n = lines[0]["n_ctx"]
         ax.axvline(n + 0.5, color="0.4", ls="--", lw=1)
@@ -501,7 +553,7 @@ def beyond_figure(records, pyplot: bool = True):
     ax.set_xlabel("characters of context (position in the window + 1)")
     ax.set_ylabel("validation loss (nats per character)")
     ax.set_title("reading past the training context (mean over seeds)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
