@@ -536,7 +536,7 @@ def test_committed_records_are_complete(run):
             expected = {"sinusoidal": {"as trained"}, "tiny Llama": rope}
             assert set(beyond) == expected.get(r["row"], set()), (r["row"], r["seed"])
             if r["row"] == "tiny Llama":
-                assert set(r["extended"]) == {"as trained", "interpolated"}
+                assert set(r["extended"]) == {"as trained", "interpolated", "continued"}
             n = tiny_llama.BEYOND * r["config"]["n_ctx"]
             assert all(len(v) == n and np.all(np.isfinite(v)) for v in beyond.values())
 

@@ -291,7 +291,8 @@ def record(name: str, seed: int, data=None, run="default", folder=None, cache=Tr
     :data:`POSITIONS`, also the loss by position past the training context
     (:func:`beyond_context`) and, for RoPE, after :data:`EXTEND_STEPS` steps of fine-tuning
     on the longer windows with and without interpolation (:func:`extended`; ``"extended"``
-    holds their validation losses in sliding windows of the longer context).
+    holds their validation losses in sliding windows of the longer context, and that of the
+    same steps on windows of the training context).
 
     Returns:
         the record.
@@ -325,13 +326,16 @@ def record(name: str, seed: int, data=None, run="default", folder=None, cache=Tr
 
 def _extended_record(cfg, params, data, s, beyond) -> dict:
     """Fine-tune with and without interpolation (:func:`extended`); add the loss by position of
-    each to ``beyond`` and return their sliding-window validation losses."""
+    each to ``beyond`` and return their sliding-window validation losses, and, as a control,
+    that of the same steps of training on windows of the training context (``"continued"``)."""
     out = {}
     for name, interpolate in (("as trained", False), ("interpolated", True)):
         long, ext = extended(cfg, params, data, s, interpolate)
         losses = lm_eval.position_losses(ext.params, long, data.val_ids)
         beyond[f"{name}, fine-tuned"] = [float(v) for v in losses]
         out[name] = float(ext.val_loss[-1])
+    _, ext = extended(cfg, params, data, s, interpolate=False, factor=1)  # the control
+    out["continued"] = float(ext.val_loss[-1])
     return out
 
 
