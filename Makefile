@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # pip prints a warning line per package for this machine's optional local indexes; hide them.
 PIP_FILTER := sed '/^WARNING: Location .* is ignored/d'
 
-.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt tiny-gpt-long tiny-gpt-runs tiny-llama-ablation
+.PHONY: help setup book test lint unit notebooks strict-book browser clean assets readme-screenshot tiny-gpt tiny-gpt-long tiny-gpt-runs tiny-llama-ablation fine-tune
 
 help:
 	@echo "make book   build the website into _build/html (creates .venv on first use)"
@@ -73,6 +73,17 @@ tiny-gpt-runs: $(STAMP)
 	           "no clipping, seed 1" "no clipping, seed 2" "no clipping, 1,000 steps" \
 	           "no clipping, 2,000 steps"; do $(BIN)/python -m llmbook.tiny_gpt --record "$$run" || exit 1; done
 
+# Chapter 18's fine-tuning runs (and chapter 5's baselines, which it shows), likewise made
+# before the notebooks, one process on the whole machine; the chapters then read them from
+# the cache. Each run is cached on its own, so a change to the package retrains only what it
+# touches.
+FINETUNE := _build/llmbook-cache/.finetune
+$(FINETUNE): $(STAMP) $(PACKAGE) $(TINY_GPT)
+	$(BIN)/python -m llmbook.finetune
+	@mkdir -p $(@D) && touch $@
+
+fine-tune: $(FINETUNE)
+
 # Chapter 24's tiny Llama (seed 0), likewise trained alone before the notebooks run, so that
 # the chapter finds it in the cache instead of training beside another notebook.
 TINY_LLAMA := _build/llmbook-cache/.tiny-llama
@@ -93,7 +104,7 @@ tiny-llama-ablation: $(STAMP)
 # Notebooks are executed two at a time (book_jobs in _config.yml).
 JB := $(BIN)/jupyter-book build . --path-output .
 BUILT := _build/html/.built
-$(BUILT): $(STAMP) $(VENDOR) $(TINY_GPT) $(TINY_LLAMA) $(BOOK_INPUTS)
+$(BUILT): $(STAMP) $(VENDOR) $(TINY_GPT) $(FINETUNE) $(TINY_LLAMA) $(BOOK_INPUTS)
 	$(JB)
 	@touch $@
 
@@ -113,7 +124,7 @@ unit: $(STAMP)
 # re-reads every page, so that warnings of pages read by an earlier `make book` are seen.
 STRICT_FLAGS := -W -n --keep-going --all
 STRICT := _build/.strict-passed
-$(STRICT): $(STAMP) $(VENDOR) $(TINY_GPT) $(TINY_LLAMA) $(BOOK_INPUTS)
+$(STRICT): $(STAMP) $(VENDOR) $(TINY_GPT) $(FINETUNE) $(TINY_LLAMA) $(BOOK_INPUTS)
 	@rm -f $(BUILT)
 	$(JB) $(STRICT_FLAGS)
 	@touch $(BUILT) $@
@@ -122,7 +133,7 @@ strict-book: $(STRICT)
 
 # The same notebooks under pytest --nbmake, one test per chapter (not part of `make test`,
 # which executes them in the strict build).
-notebooks: $(STAMP) $(TINY_GPT) $(TINY_LLAMA)
+notebooks: $(STAMP) $(TINY_GPT) $(FINETUNE) $(TINY_LLAMA)
 	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n 2 chapters
 
 # Every page of _build/html in headless Chromium (Debian's /usr/bin/chromium; skipped with a

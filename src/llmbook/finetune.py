@@ -24,6 +24,8 @@ sequence; the language model's next-token loss is averaged over the answer's tok
 
 Runs are cached (in ``_build/llmbook-cache`` for the book) under a key that hashes the
 settings, the pretrained weights and the source code (:func:`llmbook.sources.fingerprint`).
+``python -m llmbook.finetune`` (:func:`main`) makes every run chapter 18 shows, so that the
+Makefile can run them before the notebooks, one process on the whole machine.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import evaluation, gpt, optim, sentiment, sources
+from . import evaluation, gpt, optim, sentiment, sources, tiny_gpt
 from ._checks import positive, positive_int
 from .kernels import matmul, softmax_cross_entropy
 from .tiny_gpt import THREADS, cache_dir
@@ -62,6 +64,7 @@ __all__ = [
     "instruction_pairs",
     "instruction_runs",
     "instruction_tune",
+    "main",
     "masked_lm_loss_and_grads",
     "next_logits",
     "predict_proba",
@@ -609,3 +612,23 @@ def baselines(data: sentiment.Data, seeds=(0, 1, 2, 3, 4), cache=True):
     n90 = sentiment.n90(data)
     configs = sentiment.comparison_configs(n90)
     return sentiment.compare(data, configs, seeds=list(seeds), cache=cache), n90
+
+
+def main() -> None:
+    """Chapter 18's runs, as the chapter makes them, into the book's cache: the fine-tuning
+    study, chapter 5's baselines and the instruction tuning, each on seeds 0, 1 and 2 (the
+    baselines on chapter 5's seeds), from chapter 15's pretrained GPT."""
+    data = tiny_gpt.prepare()
+    cfg, pre = tiny_gpt.trained(data, cache=True)
+    reviews = encode_reviews(data.tokenizer, cfg.n_ctx)
+    ft = study(pre.params, cfg, reviews, seeds=(0, 1, 2))
+    baselines(reviews.source)
+    inst = instruction_runs(pre.params, cfg, data.tokenizer, reviews, seeds=(0, 1, 2))
+    for name, runs in ft.items():
+        acc = [r["accuracy"] for r in runs]
+        print(f"{name}: test accuracy {np.mean(acc):.3f} ± {np.std(acc, ddof=1):.3f}")
+    print(f"instruction tuning: {len(inst)} runs")
+
+
+if __name__ == "__main__":
+    main()
