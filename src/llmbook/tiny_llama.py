@@ -101,8 +101,17 @@ EXTEND_STEPS = 200
 #: train with, the first the chapter's main one.
 EXPERIMENTS = ("default", "no clipping")
 
-#: The rows of the positions table as rows of the experiment (its ``"RoPE"`` is the tiny Llama).
-_POSITION_ROWS = ("learned", "sinusoidal", "tiny Llama")
+#: The positions table's rows that are rows of the ablation, by the name they have there.
+_SAME_RUNS = {"RoPE": "tiny Llama"}
+
+
+def _runs_of(name: str) -> str:
+    """The row whose records a table row shows: the positions table's ``"RoPE"`` is the tiny Llama."""
+    return _SAME_RUNS.get(name, name)
+
+
+#: The rows of the positions table as rows of the experiment.
+_POSITION_ROWS = tuple(_runs_of(n) for n in POSITIONS)
 
 #: Where :func:`record` writes one JSON file per run, in a folder per experiment.
 RECORD = resources.files("llmbook") / "data" / "tiny_llama"
@@ -376,7 +385,7 @@ def summary(records, table: str = "ablation") -> list[dict]:
         raise ValueError(f"table must be 'ablation' or 'positions', got {table!r}")
     out = []
     for name in rows[table]:
-        source = "tiny Llama" if (table, name) == ("positions", "RoPE") else name
+        source = _runs_of(name)
         recs = [r for r in records if r["row"] == source]
         if not recs:
             continue
@@ -485,7 +494,7 @@ def table_rows(
     out = []
     for ln in lines:
         f = ln["flags"]
-        source = "tiny Llama" if (table, ln["row"]) == ("positions", "RoPE") else ln["row"]
+        source = _runs_of(ln["row"])
         out.append({
             "row": ln["row"],
             "norm": f["norm"],
@@ -515,14 +524,15 @@ def beyond_summary(records) -> list[dict]:
     of each seed over those positions, their ``*_mean`` and sample ``*_std``.
     """
     out = []
-    for row in ("sinusoidal", "tiny Llama"):
+    names = {_runs_of(n): n for n in POSITIONS}  # row of the experiment -> name in the table
+    for row in _POSITION_ROWS:
         recs = [r for r in records if r["row"] == row and r.get("beyond")]
         for variant in dict.fromkeys(v for r in recs for v in r["beyond"]):
             have = [r for r in recs if variant in r["beyond"]]
             curves = np.array([r["beyond"][variant] for r in have])  # [seeds, T]
             n = have[0]["config"]["n_ctx"]
             line = {"row": row, "variant": variant,
-                    "label": f"{'RoPE' if row == 'tiny Llama' else row}, {variant}",
+                    "label": f"{names[row]}, {variant}",
                     "seeds": [r["seed"] for r in have], "curve": curves.mean(axis=0).tolist(),
                     "n_ctx": n}  # fmt: skip
             for part, cols in (("inside", slice(0, n)), ("past", slice(n, None))):
